@@ -1,0 +1,48 @@
+# pinterest-pipeline: the two commands are `make demo` (whole pipeline) and `make test`.
+# Every target installs what it needs first; the work itself is done by Python modules.
+
+SHELL := /bin/bash
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+DEMO_ROWS ?= 11154
+
+.PHONY: help install up down status demo test lint
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+install: $(STAMP)  ## create .venv from requirements.lock (and the stack's packages and jars)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PYTHON_BOOT)" || { echo "error: Python 3.11 is required (python3.11 not found)"; exit 1; }
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+up: install  ## start MariaDB, Kafka, SeaweedFS and Spark Thrift (harmless when running)
+	$(PY) -m ingestion.stack up
+
+down:  ## stop the stack's processes; data stays in .local/
+	@if [ -x $(PY) ]; then $(PY) -m ingestion.stack down; else echo "nothing to stop (no .venv)"; fi
+
+status: install  ## show each service of the stack
+	$(PY) -m ingestion.stack status
+
+demo: up  ## run the pipeline end to end on the local stack
+	$(PY) -m ingestion.generate --rows $(DEMO_ROWS) --truncate
+	@echo
+	@echo "Demo finished: $(DEMO_ROWS) posts are in MariaDB (database pinterest_data)."
+	@echo "Connection settings: .local/stack.env (source it to use them in a shell)."
+
+lint: install  ## ruff and formatting checks
+	$(VENV)/bin/ruff check ingestion tests
+	$(VENV)/bin/ruff format --check ingestion tests
+
+test: up lint  ## run every test against the local stack (starts it if needed)
+	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
+

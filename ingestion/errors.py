@@ -1,0 +1,24 @@
+"""The one exception type that means "the user can fix this", and how commands report it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+
+class UserError(Exception):
+    """A problem the user can fix: the message names it and says what to do. No traceback."""
+
+
+def run_cli(main: Callable[[], int]) -> None:
+    """Run a command's main(): user errors become one line on stderr and exit code 1,
+    Ctrl-C exits 130 without a traceback."""
+    try:
+        code = main()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,47 @@
+"""`python -m ingestion.stack {up,down,status,install}`: run the local stack (what `make up`
+and `make down` call)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ingestion.errors import run_cli
+from ingestion.settings import Settings
+from ingestion.stack.lifecycle import Stack, down, status, up
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.stack",
+        description=(
+            "Run the local stack: MariaDB on 127.0.0.1:3306, Kafka on :9092, SeaweedFS S3 on "
+            ":8333 and Spark Thrift Server on :10000, with all state under .local/ "
+            "(or $PINTEREST_STATE_DIR)."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("up", help="install what is missing, start the stack, write stack.env")
+    commands.add_parser("down", help="stop the processes the stack started (data is kept)")
+    commands.add_parser("status", help="show each service; exit 1 unless all are healthy")
+    commands.add_parser("install", help="install packages and jars without starting anything")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stack = Stack.from_settings(Settings.load())
+    if args.command == "up":
+        up(stack, print)
+    elif args.command == "down":
+        down(stack, print)
+    elif args.command == "status":
+        return 0 if status(stack, print) else 1
+    else:
+        for service in stack.services:
+            service.install()
+        print("stack installed")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

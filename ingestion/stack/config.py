@@ -1,0 +1,125 @@
+"""Where the local stack keeps its state, which ports it uses, and its generated credentials."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ingestion.settings import Settings
+
+STATE_DIR_VAR = "PINTEREST_STATE_DIR"
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Every file the stack writes lives under one git-ignored state folder (default `.local`)."""
+
+    state: Path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Layout:
+        return cls(state=Path(settings.get(STATE_DIR_VAR) or ".local").resolve())
+
+    @property
+    def run(self) -> Path:
+        return self.state / "run"
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    @property
+    def stack_env(self) -> Path:
+        return self.state / "stack.env"
+
+    @property
+    def credentials(self) -> Path:
+        return self.state / "credentials.json"
+
+    def service_dir(self, name: str) -> Path:
+        return self.state / name
+
+    def pid_file(self, name: str) -> Path:
+        return self.run / f"{name}.pid"
+
+    def log_file(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Names and ports of the local stack. Ports are fixed: they are what the README documents."""
+
+    host: str = LOOPBACK
+    mysql_port: int = 3306
+    admin_user: str = "pinterest_admin"
+    reader_user: str = "pinterest_reader"
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    topic_prefix: str = "pinterest"
+    partitions: int = 3
+    s3_port: int = 8333
+    bucket: str = "pinterest-raw"
+    region: str = "us-east-1"
+    thrift_port: int = 10000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StackConfig:
+        defaults = cls()
+        return cls(
+            topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or defaults.topic_prefix,
+            partitions=settings.require_int("PINTEREST_TOPIC_PARTITIONS", defaults.partitions),
+            bucket=settings.get("S3_BUCKET") or defaults.bucket,
+        )
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://{self.host}:{self.s3_port}"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Generated on the first `make up`, then reused so that `down` + `up` keeps the data."""
+
+    db_admin_password: str
+    db_reader_password: str
+    s3_access_key: str
+    s3_secret_key: str
+
+    @classmethod
+    def generate(cls) -> Credentials:
+        def token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+            return "".join(secrets.choice(alphabet) for _ in range(length))
+
+        return cls(
+            db_admin_password=token(24),
+            db_reader_password=token(24),
+            s3_access_key="LOCAL" + token(15, string.ascii_uppercase + string.digits),
+            s3_secret_key=token(40),
+        )
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> Credentials:
+        if path.exists():
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        creds = cls.generate()
+        write_private(path, json.dumps(asdict(creds), indent=2) + "\n")
+        return creds
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read: it holds credentials."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)

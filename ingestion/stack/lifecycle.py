@@ -1,0 +1,115 @@
+"""Bring the whole local stack up or down, and write the settings file other commands read."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingestion.settings import Settings
+from ingestion.stack.config import Credentials, Layout, StackConfig, write_private
+from ingestion.stack.kafka import Kafka
+from ingestion.stack.mariadb import MariaDB
+from ingestion.stack.seaweedfs import SeaweedFS
+from ingestion.stack.service import Service
+from ingestion.stack.spark import SparkThrift
+
+
+@dataclass(frozen=True)
+class Stack:
+    layout: Layout
+    config: StackConfig
+    creds: Credentials
+    mariadb: MariaDB
+    kafka: Kafka
+    seaweedfs: SeaweedFS
+    spark: SparkThrift
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Stack:
+        layout = Layout.from_settings(settings)
+        config = StackConfig.from_settings(settings)
+        creds = Credentials.load_or_create(layout.credentials)
+        args = (layout, config, creds)
+        return cls(
+            layout,
+            config,
+            creds,
+            MariaDB(*args),
+            Kafka(*args),
+            SeaweedFS(*args),
+            SparkThrift(*args),
+        )
+
+    @property
+    def services(self) -> list[Service]:
+        """In start order; stopped in reverse."""
+        return [self.mariadb, self.kafka, self.seaweedfs, self.spark]
+
+    def env_lines(self) -> dict[str, str]:
+        config, creds = self.config, self.creds
+        return {
+            "PINTEREST_DB_URL": self.mariadb.reader_url,
+            "PINTEREST_DB_ADMIN_URL": self.mariadb.admin_url,
+            "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap,
+            "PINTEREST_TOPIC_PREFIX": config.topic_prefix,
+            "PINTEREST_TOPIC_PARTITIONS": str(config.partitions),
+            "S3_ENDPOINT_URL": config.s3_endpoint,
+            "S3_BUCKET": config.bucket,
+            "S3_REGION": config.region,
+            "S3_ACCESS_KEY_ID": creds.s3_access_key,
+            "S3_SECRET_ACCESS_KEY": creds.s3_secret_key,
+            "SPARK_THRIFT_HOST": config.host,
+            "SPARK_THRIFT_PORT": str(config.thrift_port),
+        }
+
+    def write_env_file(self) -> None:
+        lines = ["# Written by `make up`; holds this stack's generated credentials. Do not commit."]
+        lines += [f"export {name}={shlex.quote(value)}" for name, value in self.env_lines().items()]
+        write_private(self.layout.stack_env, "\n".join(lines) + "\n")
+
+
+Report = Callable[[str], None]
+
+
+def up(stack: Stack, report: Report) -> None:
+    """Start what is not running, wait for every service, then configure them. Re-running is
+    harmless: running services are left alone and configuration is idempotent."""
+    started = time.monotonic()
+    for service in stack.services:
+        service.install()
+    launched = []
+    for service in stack.services:
+        if service.pid() is None:
+            service.launch()
+            launched.append(service)
+    for service in stack.services:
+        waited = service.wait_ready()
+        service.configure()
+        state = f"started, ready after {waited:.1f} s" if service in launched else "already running"
+        report(f"{service.name:<10} {service.address:<16} {state}")
+    stack.write_env_file()
+    report(
+        f"stack ready in {time.monotonic() - started:.1f} s; settings in {stack.layout.stack_env}"
+    )
+
+
+def down(stack: Stack, report: Report) -> None:
+    for service in reversed(stack.services):
+        report(f"{service.name:<10} {'stopped' if service.stop() else 'was not running'}")
+
+
+def status(stack: Stack, report: Report) -> bool:
+    """Report each service; True when all are running and answering."""
+    healthy = True
+    for service in stack.services:
+        pid = service.pid()
+        if pid is None:
+            state, healthy = "stopped", False
+        elif service.ready():
+            state = f"running (pid {pid})"
+        else:
+            state, healthy = f"running (pid {pid}) but not answering; see {service.log_path}", False
+        report(f"{service.name:<10} {service.address:<16} {state}")
+    return healthy

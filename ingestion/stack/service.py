@@ -1,0 +1,106 @@
+"""What every stack service has in common: install, launch detached, wait until ready, stop."""
+
+from __future__ import annotations
+
+import subprocess
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ingestion.errors import UserError
+from ingestion.stack import process
+from ingestion.stack.config import Credentials, Layout, StackConfig
+
+
+class Service(ABC):
+    name: str
+    start_timeout: float = 60.0
+
+    def __init__(self, layout: Layout, config: StackConfig, creds: Credentials) -> None:
+        self.layout = layout
+        self.config = config
+        self.creds = creds
+        self._launched: subprocess.Popen[bytes] | None = None
+
+    @property
+    def home(self) -> Path:
+        return self.layout.service_dir(self.name)
+
+    @property
+    def pid_file(self) -> Path:
+        return self.layout.pid_file(self.name)
+
+    @property
+    def log_path(self) -> Path:
+        return self.layout.log_file(self.name)
+
+    @property
+    @abstractmethod
+    def port(self) -> int:
+        """The port clients connect to."""
+
+    @property
+    @abstractmethod
+    def marker(self) -> str:
+        """A string only this stack's process of this service has on its command line."""
+
+    @abstractmethod
+    def install(self) -> None:
+        """Make sure binaries and jars are present; cheap when they are."""
+
+    @abstractmethod
+    def command(self) -> Sequence[str]:
+        """Prepare config and data files, and return the argv that runs the service."""
+
+    def environment(self) -> Mapping[str, str] | None:
+        return None
+
+    @abstractmethod
+    def ready(self) -> bool:
+        """True once the service answers real requests."""
+
+    @abstractmethod
+    def configure(self) -> None:
+        """Idempotent set-up once ready (users, buckets, topics)."""
+
+    @property
+    def address(self) -> str:
+        return f"{self.config.host}:{self.port}"
+
+    def pid(self) -> int | None:
+        return process.running_pid(self.pid_file, self.marker)
+
+    def launch(self) -> None:
+        if process.port_open(self.config.host, self.port):
+            raise UserError(
+                f"port {self.address} needed by {self.name} is taken by another process: "
+                f"stop that process (see `ss -ltnp`) and retry"
+            )
+        self.home.mkdir(parents=True, exist_ok=True)
+        argv = self.command()
+        self._launched = process.start_detached(
+            argv,
+            log_path=self.log_path,
+            pid_file=self.pid_file,
+            cwd=self.home,
+            env=self.environment(),
+        )
+
+    def _alive(self) -> bool:
+        # A process this object launched is watched through its handle (which also reaps it);
+        # one started by an earlier `make up` through its pid file.
+        if self._launched is not None:
+            return self._launched.poll() is None
+        return self.pid() is not None
+
+    def wait_ready(self) -> float:
+        return process.wait_until(
+            self.ready,
+            timeout=self.start_timeout,
+            alive=self._alive,
+            what=self.name,
+            log_path=self.log_path,
+        )
+
+    def stop(self) -> bool:
+        return process.stop(self.pid_file, self.marker)

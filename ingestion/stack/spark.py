@@ -1,0 +1,120 @@
+"""Spark Thrift Server from the pyspark wheel: local master, Derby metastore and warehouse under
+the state folder, s3a:// pointed at the stack's SeaweedFS."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ingestion.errors import UserError
+from ingestion.stack import process
+from ingestion.stack.config import write_private
+from ingestion.stack.install import maven_jars, require_java
+from ingestion.stack.service import Service
+
+POM = Path(__file__).parent / "maven" / "spark-s3a" / "pom.xml"
+THRIFT_SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
+
+
+def spark_home() -> Path:
+    try:
+        import pyspark
+    except ImportError:
+        raise UserError("pyspark is not installed: run `make install`") from None
+    return Path(pyspark.__file__).parent
+
+
+class SparkThrift(Service):
+    name = "spark"
+    start_timeout = 120.0
+
+    @property
+    def port(self) -> int:
+        return self.config.thrift_port
+
+    @property
+    def jars(self) -> Path:
+        return self.home / "jars"
+
+    @property
+    def defaults_file(self) -> Path:
+        return self.home / "spark-defaults.conf"
+
+    @property
+    def marker(self) -> str:
+        return str(self.defaults_file)
+
+    def install(self) -> None:
+        require_java()
+        spark_home()
+        maven_jars(POM, self.jars, self.layout.logs / "maven-spark-s3a.log")
+
+    def _defaults(self) -> dict[str, str]:
+        home, config = self.home, self.config
+        scratch = home / "tmp"
+        return {
+            "spark.master": "local[*]",
+            "spark.app.name": "pinterest-thrift",
+            "spark.driver.memory": "2g",
+            "spark.driver.bindAddress": config.host,
+            "spark.driver.host": config.host,
+            "spark.ui.enabled": "false",
+            "spark.local.dir": str(scratch),
+            "spark.sql.shuffle.partitions": "8",
+            "spark.sql.warehouse.dir": str(home / "warehouse"),
+            "spark.sql.catalogImplementation": "hive",
+            "spark.hadoop.javax.jdo.option.ConnectionURL": (
+                f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true"
+            ),
+            "spark.driver.extraClassPath": f"{self.jars}/*",
+            "spark.driver.extraJavaOptions": (
+                f"-Dderby.system.home={home} -Djava.io.tmpdir={scratch}"
+            ),
+            "spark.hadoop.hadoop.tmp.dir": str(scratch / "hadoop"),
+            "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+            "spark.hadoop.fs.s3a.endpoint": config.s3_endpoint,
+            "spark.hadoop.fs.s3a.endpoint.region": config.region,
+            "spark.hadoop.fs.s3a.path.style.access": "true",
+            "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
+            "spark.hadoop.fs.s3a.buffer.dir": str(scratch / "s3a"),
+            "spark.hadoop.fs.s3a.access.key": self.creds.s3_access_key,
+            "spark.hadoop.fs.s3a.secret.key": self.creds.s3_secret_key,
+        }
+
+    def command(self) -> Sequence[str]:
+        for folder in ("tmp", "conf"):
+            (self.home / folder).mkdir(parents=True, exist_ok=True)
+        # The keys go in a private properties file, not on the command line where `ps` shows them.
+        write_private(
+            self.defaults_file,
+            "".join(f"{key} {value}\n" for key, value in self._defaults().items()),
+        )
+        host = self.config.host
+        return [
+            str(spark_home() / "bin" / "spark-submit"),
+            "--properties-file",
+            str(self.defaults_file),
+            "--class",
+            THRIFT_SERVER,
+            "--hiveconf",
+            f"hive.server2.thrift.bind.host={host}",
+            "--hiveconf",
+            f"hive.server2.thrift.port={self.port}",
+            "spark-internal",
+        ]
+
+    def environment(self) -> Mapping[str, str]:
+        return {
+            **os.environ,
+            "SPARK_HOME": str(spark_home()),
+            "SPARK_LOCAL_IP": self.config.host,
+            "SPARK_CONF_DIR": str(self.home / "conf"),
+        }
+
+    def ready(self) -> bool:
+        # HiveServer2 opens its port only after the session manager and metastore are up.
+        return process.port_open(self.config.host, self.port)
+
+    def configure(self) -> None:
+        """Nothing to set up: the metastore and warehouse are created on first use."""

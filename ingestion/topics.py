@@ -1,0 +1,40 @@
+"""The pipeline's Kafka topics: one per source table plus a dead-letter topic, all created
+explicitly because the broker does not auto-create topics."""
+
+from __future__ import annotations
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from ingestion.errors import UserError
+
+# Source table -> topic suffix. The three tables of a post share a partition count, so a post's
+# key hashes to the same partition number in each of their topics.
+TABLE_TOPICS = {"pinterest_data": "pin", "geolocation_data": "geo", "user_data": "user"}
+DLQ_SUFFIX = "dlq"
+
+
+def topic_names(prefix: str) -> list[str]:
+    return [f"{prefix}.{suffix}" for suffix in (*TABLE_TOPICS.values(), DLQ_SUFFIX)]
+
+
+def ensure_topics(admin: AdminClient, prefix: str, partitions: int) -> list[str]:
+    """Create the pipeline's topics that are missing; return the names created."""
+    existing = set(admin.list_topics(timeout=10).topics)
+    missing = [name for name in topic_names(prefix) if name not in existing]
+    if not missing:
+        return []
+    # Replication is left to the broker's default (-1): right for one local broker and for a
+    # replicated cluster alike.
+    futures = admin.create_topics(
+        [NewTopic(name, num_partitions=partitions, replication_factor=-1) for name in missing],
+        operation_timeout=30,
+    )
+    for name, future in futures.items():
+        try:
+            future.result()
+        except KafkaException as exc:
+            error = exc.args[0]
+            if error.name() != "TOPIC_ALREADY_EXISTS":
+                raise UserError(f"could not create topic {name}: {error.str()}") from None
+    return missing

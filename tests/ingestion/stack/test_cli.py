@@ -1,0 +1,41 @@
+"""The stack's command line: help, bad input and status, as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ingestion.stack", *args], capture_output=True, text=True
+    )
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("up", "down", "status", "install"):
+        assert command in result.stdout
+
+
+def test_unknown_command_is_rejected_without_traceback():
+    result = run("explode")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_status_reports_every_service_running(stack):
+    result = run("status")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for service in ("mariadb", "kafka", "seaweedfs", "spark"):
+        assert f"{service}" in result.stdout
+    assert result.stdout.count("running (pid") == 4
+
+
+def test_up_again_is_harmless(stack):
+    result = run("up")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("already running") == 4
+    assert stack.layout.stack_env.stat().st_mode & 0o777 == 0o600
