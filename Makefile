@@ -18,7 +18,7 @@ install: $(STAMP)  ## create .venv from requirements.lock (and the stack's packa
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "error: Python 3.11 is required (python3.11 not found)"; exit 1; }
 	$(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet pip==26.3
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
