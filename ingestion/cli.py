@@ -1,0 +1,57 @@
+"""Command-line options that can also come from environment variables (and so from
+.local/stack.env): flag > environment > stack file > built-in default."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from ingestion.settings import Settings
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than zero, got {text}")
+    return value
+
+
+def add_env_option(
+    parser: argparse.ArgumentParser,
+    settings: Settings,
+    flag: str,
+    env: str,
+    help: str,
+    *,
+    default: Any = None,
+    type: Callable[[str], Any] = str,
+    secret: bool = False,
+    **kwargs: Any,
+) -> None:
+    """An option whose default comes from `env`. argparse runs `type` on a string default, so
+    a bad value in the environment is reported like a bad flag. Secret values are never shown
+    in --help."""
+    from_env = settings.get(env)
+    shown = f"from ${env}" if secret else "%(default)s"
+    parser.add_argument(
+        flag,
+        default=from_env if from_env is not None else default,
+        type=type,
+        help=f"{help} [env {env}; default: {shown}]",
+        **kwargs,
+    )

@@ -1,0 +1,273 @@
+"""Write generated rows to MariaDB: create the tables, then one transaction per batch.
+
+A batch carries the same index range for all three tables and is committed whole, so an
+interrupted run leaves a consistent prefix 0..k-1 in every table.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import pymysql
+import sqlalchemy.exc
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from ingestion.errors import UserError
+from ingestion.generate import schema
+from ingestion.generate.rows import Batch
+from ingestion.progress import Progress
+
+ADMIN_URL_SETTING = "PINTEREST_DB_ADMIN_URL"
+PREFETCH_BATCHES = 2
+
+T = TypeVar("T")
+
+# MySQL client error codes that have a specific, fixable cause.
+_DATABASE_ACCESS_DENIED = 1044
+_ACCESS_DENIED = 1045
+_UNKNOWN_DATABASE = 1049
+_CANNOT_CONNECT = 2003
+_UNKNOWN_HOST = 2005
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to write. `url` holds the password: only `display` may ever be printed."""
+
+    url: URL
+    source: str
+
+    @property
+    def database(self) -> str:
+        return self.url.database or ""
+
+    @property
+    def display(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+
+def parse_target(raw_url: str, source: str = ADMIN_URL_SETTING) -> Target:
+    try:
+        url = make_url(raw_url)
+    except sqlalchemy.exc.ArgumentError:
+        # The parser's own message repeats the whole string, password included.
+        raise UserError(
+            f"{source} is not a valid SQLAlchemy URL; expected "
+            "mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE"
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in ("mysql", "mariadb"):
+        raise UserError(
+            f"{source} must point at MySQL or MariaDB (mysql+pymysql://...), not {backend!r}"
+        )
+    # The loader relies on PyMySQL (its multi-row executemany and its error classes), the one
+    # driver this project installs, whatever driver the URL names.
+    url = url.set(drivername=f"{backend}+pymysql")
+    if not url.database:
+        raise UserError(
+            f"{source} names no database ({url.render_as_string(hide_password=True)}); "
+            "add /pinterest_data to its path"
+        )
+    return Target(url=url, source=source)
+
+
+class LoadInterrupted(KeyboardInterrupt):
+    """Ctrl-C during the load; `written` posts (with their other rows) are committed."""
+
+    def __init__(self, written: int) -> None:
+        super().__init__(written)
+        self.written = written
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    posts: int
+    seconds: float
+
+    @property
+    def posts_per_second(self) -> float:
+        return self.posts / self.seconds if self.seconds > 0 else 0.0
+
+
+def connect(target: Target) -> Any:
+    """A raw DBAPI connection (autocommit off), or a UserError naming what to fix."""
+    engine = create_engine(target.url, poolclass=NullPool)
+    try:
+        return engine.raw_connection()
+    except sqlalchemy.exc.DBAPIError as exc:
+        raise UserError(_connect_problem(target, exc.orig)) from None
+    except pymysql.err.Error as exc:
+        # raw_connection() passes the driver's own error through unwrapped.
+        raise UserError(_connect_problem(target, exc)) from None
+
+
+def _connect_problem(target: Target, error: BaseException | None) -> str:
+    code, message = _error_parts(error)
+    where = target.display
+    if code == _ACCESS_DENIED:
+        return f"access denied at {where}: wrong user or password in {target.source}"
+    if code == _DATABASE_ACCESS_DENIED:
+        return (
+            f"the user in {target.source} may not use database {target.database!r} at {where} "
+            "(or it does not exist); fix the database name or grant the user access"
+        )
+    if code == _UNKNOWN_DATABASE:
+        return (
+            f"database {target.database!r} does not exist at {where}; create it "
+            f"(the local stack does) or fix the database name in {target.source}"
+        )
+    if code in (_CANNOT_CONNECT, _UNKNOWN_HOST):
+        return (
+            f"cannot reach the database server at {where} ({message}); start it "
+            f"or fix the host/port in {target.source}"
+        )
+    return f"cannot connect to {where} ({code}: {message}); check {target.source}"
+
+
+def _error_parts(error: BaseException | None) -> tuple[int | None, str]:
+    """(MySQL error code, one-line message) of a DBAPI error."""
+    args: tuple[object, ...] = error.args if error is not None else ()
+    if len(args) >= 2 and isinstance(args[0], int):
+        return args[0], " ".join(str(args[1]).split())
+    return None, " ".join(str(error).split())
+
+
+def prepare_tables(connection: Any, target: Target, truncate: bool) -> None:
+    """Create missing tables; empty them with `truncate`, else refuse to add to existing rows."""
+    try:
+        with connection.cursor() as cursor:
+            for ddl in schema.CREATE_TABLES:
+                cursor.execute(ddl)
+            counts = {}
+            for table, query in schema.COUNT_ROWS.items():
+                cursor.execute(query)
+                counts[table] = int(cursor.fetchone()[0])
+            if truncate:
+                for statement in schema.TRUNCATE_TABLES:
+                    cursor.execute(statement)
+        connection.commit()
+    except pymysql.err.Error as exc:
+        code, message = _error_parts(exc)
+        raise UserError(
+            f"cannot prepare the tables in {target.database} ({code}: {message}); the user in "
+            f"{target.source} needs CREATE, DROP, SELECT and INSERT on that database"
+        ) from None
+    if not truncate and any(counts.values()):
+        raise UserError(_existing_rows_message(target.database, counts))
+
+
+def _existing_rows_message(database: str, counts: dict[str, int]) -> str:
+    posts = counts[schema.POSTS_TABLE]
+    others = {t: n for t, n in counts.items() if t != schema.POSTS_TABLE and n != posts}
+    extra = "".join(f", {n} rows in {t}" for t, n in others.items())
+    return (
+        f"tables in {database} already hold {posts} posts{extra}; pass --truncate to replace them"
+    )
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
+
+
+class _Done:
+    pass
+
+
+class Prefetcher(Generic[T]):
+    """Iterate `items` in a background thread, at most `depth` items ahead.
+
+    The next batch is generated while the current one is on the wire or in the server, when
+    the loading thread waits without holding the GIL. Items still come from one iterator in
+    order, so the rows are unchanged, and at most depth + 1 batches exist at any time.
+    """
+
+    def __init__(self, items: Iterable[T], depth: int = PREFETCH_BATCHES) -> None:
+        self._items = items
+        self._queue: queue.Queue[T | _Failure | _Done] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="generate-rows", daemon=True)
+
+    def __iter__(self) -> Iterator[T]:
+        self._thread.start()
+        try:
+            while True:
+                item = self._queue.get()
+                if isinstance(item, _Done):
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
+        finally:
+            self._stop.set()
+
+    def _work(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put(item):
+                    return
+            self._put(_Done())
+        except BaseException as exc:  # handed to the consuming thread, which raises it
+            self._put(_Failure(exc))
+
+    def _put(self, item: T | _Failure | _Done) -> bool:
+        """Block until there is room, unless the consumer has gone away."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+def write_batches(
+    connection: Any, target: Target, batches: Iterable[Batch], progress: Progress
+) -> int:
+    """Insert and commit batch by batch; returns the number of posts committed."""
+    written = 0
+    try:
+        for batch in batches:
+            with connection.cursor() as cursor:
+                cursor.executemany(schema.INSERT_POSTS, batch.posts)
+                cursor.executemany(schema.INSERT_GEOLOCATION, batch.geolocations)
+                cursor.executemany(schema.INSERT_USERS, batch.users)
+            connection.commit()
+            written += len(batch)
+            progress.advance(len(batch))
+    except KeyboardInterrupt:
+        raise LoadInterrupted(written) from None
+    except pymysql.err.Error as exc:
+        code, message = _error_parts(exc)
+        raise UserError(
+            f"writing to {target.database} failed after {written} posts were committed "
+            f"({code}: {message}); fix the cause, then rerun with --truncate"
+        ) from None
+    return written
+
+
+def load(
+    target: Target, batches: Iterable[Batch], truncate: bool, progress: Progress
+) -> LoadSummary:
+    """Prepare the tables and write all batches; the connection is always released."""
+    connection = connect(target)
+    try:
+        prepare_tables(connection, target, truncate)
+        started = time.perf_counter()
+        written = write_batches(connection, target, Prefetcher(batches), progress)
+    except BaseException:
+        # After an interrupt the socket may hold half a statement: a polite close would wait
+        # for a reply that never comes. Invalidating drops it; the server rolls back.
+        connection.invalidate()
+        raise
+    finally:
+        progress.close()
+    connection.close()
+    return LoadSummary(posts=written, seconds=time.perf_counter() - started)

@@ -1,0 +1,376 @@
+"""Pure tests of the row generator against the measured facts in shared/source-data.md."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import tracemalloc
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+
+from ingestion.generate import rows as gen
+from ingestion.generate.rows import (
+    CATEGORIES,
+    IMAGE_SRC_ERROR,
+    NO_DESCRIPTION,
+    NO_TAGS,
+    NO_TITLE,
+    SOURCE_ROWS,
+    STORY,
+    STORY_DESCRIPTION,
+    USER_INFO_ERROR,
+    Batch,
+    GeoRow,
+    PostRow,
+    SyntheticData,
+    UserRow,
+    Vocabulary,
+)
+
+N = SOURCE_ROWS
+URL_RE = re.compile(
+    r"^https://i\.pinimg\.com/originals/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{32}\.jpg$"
+)
+PLAIN_RE = re.compile(r"^[1-9][0-9]{0,2}$")
+THOUSANDS_RE = re.compile(r"^[1-9][0-9]{0,2}k$")
+MILLIONS_RE = re.compile(r"^([1-9]|1[0-5])M$")
+
+
+@dataclass(frozen=True)
+class Tables:
+    posts: list[PostRow]
+    geos: list[GeoRow]
+    users: list[UserRow]
+
+    def rate(self, hits: Iterable[bool]) -> float:
+        return sum(hits) / len(self.posts)
+
+
+def collect(batches: Iterable[Batch]) -> Tables:
+    tables = Tables([], [], [])
+    for batch in batches:
+        tables.posts.extend(batch.posts)
+        tables.geos.extend(batch.geolocations)
+        tables.users.extend(batch.users)
+    return tables
+
+
+def checksum(tables: Tables) -> str:
+    digest = hashlib.sha256()
+    for row in (*tables.posts, *tables.geos, *tables.users):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return Vocabulary.from_faker()
+
+
+@pytest.fixture(scope="module")
+def data(vocabulary: Vocabulary) -> SyntheticData:
+    return SyntheticData(N, 42, vocabulary)
+
+
+@pytest.fixture(scope="module")
+def tables(data: SyntheticData) -> Tables:
+    return collect(data.batches(5000))
+
+
+def user_key(row: UserRow) -> tuple[object, ...]:
+    return row[1:]
+
+
+# -- keys and categories -----------------------------------------------------------------
+
+
+def test_keys_are_contiguous_and_aligned(tables: Tables) -> None:
+    assert [p[0] for p in tables.posts] == list(range(N))
+    assert [g[0] for g in tables.geos] == list(range(N))
+    assert [u[0] for u in tables.users] == list(range(N))
+
+
+def test_categories_are_contiguous_ranges_of_source_size(tables: Tables) -> None:
+    runs: list[tuple[str, int]] = []
+    for post in tables.posts:
+        if runs and runs[-1][0] == post[11]:
+            runs[-1] = (post[11], runs[-1][1] + 1)
+        else:
+            runs.append((post[11], 1))
+    assert [name for name, _ in runs] == list(CATEGORIES)
+    for name, size in runs:
+        assert 740 <= size <= 1010, (name, size)
+
+
+def test_save_location_names_the_category(tables: Tables) -> None:
+    assert all(p[10] == f"Local save in /data/{p[11]}" for p in tables.posts)
+
+
+@pytest.mark.parametrize("rows", [1, 12, 13, 1000, 123_457, 10_000_000])
+def test_category_bounds_cover_any_size_proportionally(rows: int) -> None:
+    bounds = gen.category_bounds(rows, 42)
+    assert bounds[0][1] == 0 and bounds[-1][2] == rows
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(bounds))
+    if rows >= 1000:
+        sizes = [stop - start for _, start, stop in bounds]
+        assert max(sizes) / min(sizes) < 1.4
+
+
+# -- pinterest_data ----------------------------------------------------------------------
+
+
+def test_unique_ids_are_distinct_uuid4(tables: Tables) -> None:
+    ids = [p[1] for p in tables.posts]
+    assert len(set(ids)) == N
+    for value in ids[:500]:
+        assert str(uuid.UUID(value)) == value
+        assert uuid.UUID(value).version == 4
+
+
+def test_follower_count_formats_and_rates(tables: Tables) -> None:
+    kinds: Counter[str] = Counter()
+    for post in tables.posts:
+        value = post[5]
+        if value == USER_INFO_ERROR:
+            kinds["error"] += 1
+        elif PLAIN_RE.match(value):
+            kinds["plain"] += 1
+        elif THOUSANDS_RE.match(value):
+            kinds["k"] += 1
+        elif MILLIONS_RE.match(value):
+            kinds["M"] += 1
+        else:
+            pytest.fail(f"unexpected follower_count {value!r}")
+    assert 0.13 <= kinds["plain"] / N <= 0.21
+    assert 0.68 <= kinds["k"] / N <= 0.80
+    assert 0.05 <= kinds["M"] / N <= 0.11
+    assert 0.003 <= kinds["error"] / N < 0.013
+
+
+def test_user_info_error_marks_name_and_follower_count_together(tables: Tables) -> None:
+    assert all((p[4] == USER_INFO_ERROR) == (p[5] == USER_INFO_ERROR) for p in tables.posts)
+
+
+def test_a_poster_keeps_one_follower_count(tables: Tables) -> None:
+    counts: defaultdict[str, set[str]] = defaultdict(set)
+    for post in tables.posts:
+        counts[post[4]].add(post[5])
+    assert all(len(values) == 1 for values in counts.values())
+
+
+def test_poster_accounts_are_a_few_hundred_and_skewed(tables: Tables) -> None:
+    posters = Counter(p[4] for p in tables.posts if p[4] != USER_INFO_ERROR)
+    assert 200 <= len(posters) <= 600
+    assert 150 <= posters.most_common(1)[0][1] <= 350
+    # Skew: the top 10% of accounts make well over a third of the posts.
+    top = sum(n for _, n in posters.most_common(len(posters) // 10))
+    assert top / N > 0.35
+
+
+def test_most_common_follower_counts_include_million_accounts(tables: Tables) -> None:
+    top = [value for value, _ in Counter(p[5] for p in tables.posts).most_common(8)]
+    assert any(v.endswith("M") for v in top)
+    assert any(v.endswith("k") for v in top)
+
+
+def test_tag_lists_usually_have_nine_tags(tables: Tables) -> None:
+    lists = [p[6] for p in tables.posts if p[6] != NO_TAGS]
+    assert all(all(tag.strip() for tag in t.split(",")) for t in lists)
+    assert sum(t.count(",") == 8 for t in lists) / len(lists) > 0.8
+
+
+def test_media_type_rates(tables: Tables) -> None:
+    media = Counter(p[7] for p in tables.posts)
+    assert set(media) == {"image", "video", STORY}
+    assert 0.87 <= media["image"] / N <= 0.91
+    assert 0.065 <= media[STORY] / N <= 0.095
+    assert 0.02 <= media["video"] / N <= 0.04
+
+
+def test_image_src_errors_are_story_posts_that_were_not_downloaded(tables: Tables) -> None:
+    errors = [p for p in tables.posts if p[8] == IMAGE_SRC_ERROR]
+    assert 0.02 <= len(errors) / N <= 0.04
+    assert all(p[7] == STORY for p in errors)
+    assert all((p[9] == 0) == (p[8] == IMAGE_SRC_ERROR) for p in tables.posts)
+    assert all(URL_RE.match(p[8]) for p in tables.posts if p[8] != IMAGE_SRC_ERROR)
+    assert 0.96 <= tables.rate(p[9] == 1 for p in tables.posts) <= 0.98
+
+
+def test_missing_value_marker_rates(tables: Tables) -> None:
+    posts = tables.posts
+    assert 0.006 <= tables.rate(p[2] == NO_TITLE for p in posts) <= 0.014
+    assert all((p[3] == STORY_DESCRIPTION) == (p[7] == STORY) for p in posts)
+    no_description = [p for p in posts if p[3] == NO_DESCRIPTION]
+    assert 0.011 <= len(no_description) / N <= 0.021
+    assert all(p[7] == "image" for p in no_description)
+    assert 0.01 <= tables.rate(p[6] == NO_TAGS for p in posts) <= 0.02
+    assert NO_TAGS == "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e"
+
+
+def test_some_posts_carry_every_marker(tables: Tables) -> None:
+    every = tables.rate(
+        p[2] == NO_TITLE
+        and p[3] == STORY_DESCRIPTION
+        and p[4] == USER_INFO_ERROR
+        and p[6] == NO_TAGS
+        and p[8] == IMAGE_SRC_ERROR
+        for p in tables.posts
+    )
+    assert 0.003 <= every <= 0.008
+
+
+def test_text_is_long_and_partly_non_ascii(tables: Tables) -> None:
+    titles = [p[2] for p in tables.posts if p[2] != NO_TITLE]
+    assert 0.07 <= sum(not t.isascii() for t in titles) / len(titles) <= 0.13
+    emoji = set(gen.EMOJI)
+    assert any(any(e in p[3] for e in emoji) for p in tables.posts)
+    descriptions = [p[3] for p in tables.posts if p[7] == "image" and p[3] != NO_DESCRIPTION]
+    assert sum(map(len, descriptions)) / len(descriptions) > 150
+    assert max(map(len, descriptions)) > 500
+
+
+# -- geolocation_data --------------------------------------------------------------------
+
+
+def test_countries_are_fakers_243_names_heavily_skewed(
+    tables: Tables, vocabulary: Vocabulary
+) -> None:
+    assert len(vocabulary.countries) == 243
+    assert "Holy See (Vatican City State)" in vocabulary.countries
+    countries = Counter(g[4] for g in tables.geos)
+    assert set(countries) == set(vocabulary.countries)
+    assert 0.28 <= sum(n for c, n in countries.items() if c.startswith("A")) / N <= 0.40
+    assert 0.035 <= countries.most_common(1)[0][1] / N <= 0.07
+    assert min(countries.values()) <= 10
+
+
+def test_coordinates_are_in_range_with_at_most_six_decimals(tables: Tables) -> None:
+    for _, _, lat, lon, _ in tables.geos:
+        assert -90 <= lat <= 90 and -180 <= lon <= 180
+        assert len(repr(lat).partition(".")[2]) <= 6
+        assert len(repr(lon).partition(".")[2]) <= 6
+    decimals = Counter(len(repr(g[2]).partition(".")[2]) for g in tables.geos)
+    assert decimals[6] > 0 and decimals[5] > 0 and decimals[4] > 0
+
+
+def test_timestamps_span_2017_10_to_2022_10_evenly(tables: Tables) -> None:
+    stamps = [g[1] for g in tables.geos]
+    assert min(stamps) >= datetime(2017, 10, 1) and max(stamps) < datetime(2022, 11, 1)
+    assert all(s.microsecond == 0 for s in stamps)
+    years = Counter(s.year for s in stamps)
+    for year in (2018, 2019, 2020, 2021):
+        assert 1950 <= years[year] <= 2450, (year, years[year])
+
+
+def test_a_user_posts_from_one_place(tables: Tables) -> None:
+    places: defaultdict[tuple[object, ...], set[tuple[float, float, str]]] = defaultdict(set)
+    for geo, user in zip(tables.geos, tables.users, strict=True):
+        places[user_key(user)].add((geo[2], geo[3], geo[4]))
+    assert all(len(p) == 1 for p in places.values())
+    assert max(map(len, (v for v in places.values()))) == 1
+
+
+# -- user_data ---------------------------------------------------------------------------
+
+
+def test_user_names_are_ascii(tables: Tables) -> None:
+    assert all(u[1].isascii() and u[2].isascii() and u[1] and u[2] for u in tables.users)
+
+
+def test_ages_are_20_to_60_skewed_young(tables: Tables) -> None:
+    ages = Counter(u[3] for u in tables.users)
+    assert min(ages) >= 20 and max(ages) <= 60
+    assert ages.most_common(1)[0][0] == 20
+    assert 0.16 <= ages[20] / N <= 0.22
+    assert 0.06 <= sum(n for a, n in ages.items() if a > 50) / N <= 0.12
+
+
+def test_date_joined_is_2015_10_to_2017_10_and_before_the_post(tables: Tables) -> None:
+    for geo, user in zip(tables.geos, tables.users, strict=True):
+        assert datetime(2015, 10, 1) <= user[4] < datetime(2017, 11, 1)
+        assert user[4].microsecond == 0
+        assert user[4] <= geo[1]
+
+
+def test_users_repeat_about_as_in_the_source(tables: Tables) -> None:
+    distinct = len({user_key(u) for u in tables.users})
+    assert 0.44 * N <= distinct <= 0.51 * N
+
+
+def test_a_user_belongs_to_one_poster_account(tables: Tables) -> None:
+    accounts: defaultdict[tuple[object, ...], set[str]] = defaultdict(set)
+    for post, user in zip(tables.posts, tables.users, strict=True):
+        if post[4] != USER_INFO_ERROR:
+            accounts[user_key(user)].add(post[4])
+    assert all(len(a) == 1 for a in accounts.values())
+
+
+# -- determinism and scale ---------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_rows(vocabulary: Vocabulary, tables: Tables) -> None:
+    again = collect(SyntheticData(N, 42, vocabulary).batches(5000))
+    assert checksum(again) == checksum(tables)
+
+
+def test_different_seed_gives_different_rows(vocabulary: Vocabulary, tables: Tables) -> None:
+    other = collect(SyntheticData(N, 43, vocabulary).batches(5000))
+    assert checksum(other) != checksum(tables)
+    assert other.posts[0][1] != tables.posts[0][1]
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 999, 3000, 10_000])
+def test_batch_size_does_not_change_the_rows(vocabulary: Vocabulary, batch_size: int) -> None:
+    reference = collect(SyntheticData(3000, 7, vocabulary).batches(3000))
+    batches = list(SyntheticData(3000, 7, vocabulary).batches(batch_size))
+    assert all(len(b) == batch_size for b in batches[:-1])
+    assert 0 < len(batches[-1]) <= batch_size
+    assert checksum(collect(batches)) == checksum(reference)
+
+
+def test_invalid_sizes_are_rejected(vocabulary: Vocabulary) -> None:
+    with pytest.raises(ValueError):
+        SyntheticData(0, 42, vocabulary)
+    with pytest.raises(ValueError):
+        next(SyntheticData(10, 42, vocabulary).batches(0))
+
+
+def test_posters_and_users_scale_with_rows(vocabulary: Vocabulary) -> None:
+    small = SyntheticData(N, 42, vocabulary)
+    big = SyntheticData(100 * N, 42, vocabulary)
+    assert 300 <= small.posters <= 500
+    assert big.posters == pytest.approx(100 * small.posters, rel=0.01)
+    assert big.user_pool == pytest.approx(100 * small.user_pool, rel=0.01)
+
+
+def test_poster_names_are_unique_even_for_huge_runs(vocabulary: Vocabulary) -> None:
+    data = SyntheticData(10_000_000, 42, vocabulary)
+    names = {data.poster(p).name for p in range(0, data.posters, 7)}
+    assert len(names) == len(range(0, data.posters, 7))
+
+
+def test_memory_does_not_grow_with_rows(vocabulary: Vocabulary) -> None:
+    def peak_for(rows: int) -> int:
+        data = SyntheticData(rows, 42, vocabulary)
+        tracemalloc.start()
+        try:
+            for i, _ in enumerate(data.batches(1000)):
+                if i == 9:
+                    break
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, huge = peak_for(10_000), peak_for(10_000_000)
+    assert huge < small * 1.5 + 1_000_000
+
+
+def test_uuid4_string_matches_the_uuid_module() -> None:
+    for bits in (0, (1 << 128) - 1, 0x1234_5678_9ABC_DEF0_1234_5678_9ABC_DEF0):
+        assert gen.uuid4_string(bits) == str(uuid.UUID(int=bits, version=4))

@@ -1,0 +1,27 @@
+import io
+
+from ingestion.progress import Progress
+
+
+def test_without_a_terminal_progress_is_plain_log_lines():
+    stream = io.StringIO()
+    progress = Progress("load", total=1000, unit="posts", stream=stream, log_every=0)
+    for _ in range(4):
+        progress.advance(250)
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("load: 250/1,000 posts (")
+    assert lines[-1].startswith("load: 1,000/1,000 posts")
+    assert progress.count == 1000
+
+
+def test_log_lines_are_rate_limited():
+    stream = io.StringIO()
+    progress = Progress("sink", unit="records", stream=stream, log_every=3600)
+    for _ in range(100):
+        progress.advance()
+    assert stream.getvalue() == ""
+    assert progress.count == 100
+    progress.close()
+    assert stream.getvalue().startswith("sink: 100 records (")
