@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 
 
 class UserError(Exception):
     """A problem the user can fix: the message names it and says what to do. No traceback."""
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def run_cli(main: Callable[[], int]) -> None:
-    """Run a command's main(): user errors become one line on stderr and exit code 1,
-    Ctrl-C exits 130 without a traceback."""
+    """Run a command's main(): user errors become one line on stderr and exit code 1.
+    SIGTERM is handled like Ctrl-C, so `kill` gets the same clean stop; a stop that the
+    command did not handle itself exits 130 without a traceback."""
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = main()
     except UserError as exc:

@@ -1,0 +1,34 @@
+"""Database engines that fail with one clear line, never with a traceback or a password."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ingestion.errors import UserError
+
+
+def describe(exc: sa.exc.DBAPIError) -> str:
+    """The driver's own words ("Access denied for user ...", "Can't connect to ..."), which
+    name the user and host but never the password."""
+    args = getattr(exc.orig, "args", ())
+    if len(args) >= 2 and isinstance(args[1], str):
+        return args[1]
+    return type(exc.orig).__name__
+
+
+def open_engine(url: str, variable: str) -> sa.Engine:
+    """An engine whose first connection already succeeded."""
+    try:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError):
+        raise UserError(
+            f"{variable} is not a valid database URL: expected "
+            "mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE"
+        ) from None
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise UserError(f"cannot connect to the database of {variable}: {describe(exc)}") from None
+    return engine

@@ -1,0 +1,1 @@
+"""MySQL -> Kafka: the source database's posts as Kafka messages."""

@@ -1,0 +1,256 @@
+"""`python -m ingestion.emulate`: stream the source database's posts into Kafka.
+
+Each post becomes three messages, its pinterest_data, geolocation_data and user_data rows, sent
+to <prefix>.pin, <prefix>.geo and <prefix>.user with the post key as the message key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from confluent_kafka.admin import AdminClient
+
+from ingestion.cli import (
+    add_env_option,
+    non_negative_float,
+    positive_float,
+    positive_int,
+)
+from ingestion.db import open_engine
+from ingestion.emulate.checkpoint import load_checkpoint
+from ingestion.emulate.publish import PRODUCER_DEFAULTS, Publisher
+from ingestion.emulate.run import random_posts, replay, send_all
+from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS
+from ingestion.errors import UserError, run_cli
+from ingestion.kafka_client import check_reachable, client_config
+from ingestion.progress import Progress
+from ingestion.settings import Settings
+from ingestion.topics import TABLE_TOPICS, ensure_topics
+
+COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"]
+_COUNT_AFTER_SQL = sa.text("SELECT COUNT(*) FROM `pinterest_data` WHERE `index` > :after")
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.emulate",
+        description="Stream the source database's posts into Kafka: each post's three rows "
+        "go to <prefix>.pin, <prefix>.geo and <prefix>.user, keyed by the post key.",
+    )
+
+    def option(flag: str, env: str, help: str, **kwargs: object) -> None:
+        add_env_option(parser, settings, flag, env, help, **kwargs)
+
+    option(
+        "--mode",
+        "EMULATE_MODE",
+        "replay: every post once in key order; random: random "
+        "posts at random intervals, as the original did",
+        default="replay",
+        choices=["replay", "random"],
+    )
+    option("--db-url", "PINTEREST_DB_URL", "source database (read-only user)", secret=True)
+    option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
+    option("--topic-prefix", "PINTEREST_TOPIC_PREFIX", "topic prefix", default="pinterest")
+    option(
+        "--partitions",
+        "PINTEREST_TOPIC_PARTITIONS",
+        "partitions of topics created here",
+        default=3,
+        type=positive_int,
+    )
+
+    replay_group = parser.add_argument_group("replay mode")
+    replay_group.add_argument(
+        "--rate",
+        type=positive_float,
+        default=None,
+        help="posts per second (default: as fast as possible)",
+    )
+    replay_group.add_argument(
+        "--limit", type=positive_int, default=None, help="stop after this many posts"
+    )
+    replay_group.add_argument(
+        "--start-after", type=int, default=None, metavar="KEY", help="begin after this post key"
+    )
+    replay_group.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="save the last key whose messages were all delivered here",
+    )
+    replay_group.add_argument(
+        "--resume", action="store_true", help="continue after the key saved in --checkpoint"
+    )
+    replay_group.add_argument(
+        "--page-size",
+        type=positive_int,
+        default=5000,
+        help="rows per database round trip (default: %(default)s)",
+    )
+
+    random_group = parser.add_argument_group("random mode")
+    random_group.add_argument(
+        "--count", type=positive_int, default=None, help="stop after this many posts"
+    )
+    random_group.add_argument(
+        "--duration",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds",
+    )
+    random_group.add_argument(
+        "--seed", type=int, default=None, help="make the posts and pauses reproducible"
+    )
+    random_group.add_argument(
+        "--max-interval",
+        type=non_negative_float,
+        default=2.0,
+        metavar="SECONDS",
+        help="pause before each post: random up to this (default: 2.0)",
+    )
+
+    producer = parser.add_argument_group(
+        "producer",
+        "librdkafka settings; any other one can be set in the KAFKA_CLIENT_CONFIG "
+        "properties file (e.g. security.protocol=SASL_SSL for MSK)",
+    )
+    option_in = producer.add_argument
+    option_in(
+        "--linger-ms",
+        type=int,
+        default=None,
+        help=f"batching delay (default: {PRODUCER_DEFAULTS['linger.ms']})",
+    )
+    option_in(
+        "--compression",
+        choices=COMPRESSIONS,
+        default=None,
+        help=f"compression codec (default: {PRODUCER_DEFAULTS['compression.type']})",
+    )
+    option_in(
+        "--batch-bytes",
+        type=positive_int,
+        default=None,
+        help=f"max bytes per batch (default: {PRODUCER_DEFAULTS['batch.size']})",
+    )
+    return parser
+
+
+def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.mode == "random":
+        for name in ("rate", "limit", "start_after", "checkpoint"):
+            if getattr(args, name) is not None:
+                parser.error(f"--{name.replace('_', '-')} only applies to --mode replay")
+        if args.resume:
+            parser.error("--resume only applies to --mode replay")
+        if args.count is None and args.duration is None:
+            parser.error("--mode random needs --count or --duration")
+    else:
+        for name in ("count", "duration", "seed"):
+            if getattr(args, name) is not None:
+                parser.error(f"--{name} only applies to --mode random")
+        if args.resume and args.checkpoint is None:
+            parser.error("--resume needs --checkpoint FILE")
+        if args.resume and args.start_after is not None:
+            parser.error("--resume and --start-after both choose the start: use one")
+    if args.db_url is None:
+        parser.error("no source database: set PINTEREST_DB_URL or pass --db-url (or `make up`)")
+    if args.bootstrap_servers is None:
+        parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
+
+
+def producer_config(settings: Settings, args: argparse.Namespace) -> dict[str, str | int | bool]:
+    config: dict[str, str | int | bool] = {**PRODUCER_DEFAULTS}
+    config.update(client_config(settings, args.bootstrap_servers))
+    for option, key in (
+        ("linger_ms", "linger.ms"),
+        ("compression", "compression.type"),
+        ("batch_bytes", "batch.size"),
+    ):
+        if getattr(args, option) is not None:
+            config[key] = getattr(args, option)
+    return config
+
+
+def start_key(args: argparse.Namespace) -> int:
+    if args.resume:
+        saved = load_checkpoint(args.checkpoint)
+        if saved is not None:
+            print(f"resuming after key {saved} from {args.checkpoint}", file=sys.stderr)
+            return saved
+        print(f"no checkpoint in {args.checkpoint} yet: starting at the beginning", file=sys.stderr)
+    return BEFORE_FIRST_KEY if args.start_after is None else args.start_after
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.load()
+    parser = build_parser(settings)
+    args = parser.parse_args(argv)
+    validate(parser, args)
+
+    config = producer_config(settings, args)
+    check_reachable(config)
+    topics = {table: f"{args.topic_prefix}.{suffix}" for table, suffix in TABLE_TOPICS.items()}
+    ensure_topics(AdminClient({**config, "log_level": 0}), args.topic_prefix, args.partitions)
+    engine = open_engine(args.db_url, "PINTEREST_DB_URL")
+    _require_tables(engine)
+    publisher = Publisher(config, topics)
+
+    if args.mode == "replay":
+        after = start_key(args)
+        with engine.connect() as connection:
+            total = connection.execute(_COUNT_AFTER_SQL, {"after": after}).scalar_one()
+        if args.limit is not None:
+            total = min(total, args.limit)
+        posts = replay(engine, after=after, page=args.page_size, limit=args.limit, rate=args.rate)
+        checkpoint = args.checkpoint
+    else:
+        total = args.count
+        posts = random_posts(
+            engine,
+            seed=args.seed,
+            count=args.count,
+            duration=args.duration,
+            max_interval=args.max_interval,
+        )
+        checkpoint = None
+
+    progress = Progress("emulate", total=total, unit="posts")
+    outcome = send_all(posts, publisher, progress, checkpoint)
+    tracker = publisher.tracker
+    elapsed = progress.elapsed
+    lost = outcome.messages - tracker.delivered - tracker.failed
+    print(
+        f"emulate: {outcome.posts:,} posts read, {tracker.delivered:,} messages delivered, "
+        f"{tracker.failed:,} failed, {lost:,} unconfirmed, in {elapsed:.1f} s "
+        f"({outcome.posts / max(elapsed, 1e-9):,.0f} posts/s)"
+        + (f"; checkpoint: key {tracker.watermark} in {checkpoint}" if checkpoint else "")
+    )
+    if tracker.failed or lost:
+        raise UserError(
+            f"{tracker.failed + lost:,} messages were not delivered "
+            f"(first error: {tracker.first_error or 'no report before the flush timeout'}); "
+            + ("rerun with --resume to send them" if checkpoint else "rerun to send them")
+        )
+    if outcome.error:
+        raise UserError(outcome.error + ("; rerun with --resume" if checkpoint else ""))
+    return 130 if outcome.interrupted else 0
+
+
+def _require_tables(engine: sa.Engine) -> None:
+    present = set(sa.inspect(engine).get_table_names())
+    missing = [table for table in TABLE_KEYS if table not in present]
+    if missing:
+        raise UserError(
+            f"source table(s) {', '.join(missing)} missing: run `python -m ingestion.generate`"
+        )
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,60 @@
+"""Kafka client settings: the bootstrap servers, plus any librdkafka property from the file
+named by KAFKA_CLIENT_CONFIG (so the same command reaches MSK with SASL_SSL or IAM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
+
+from ingestion.errors import UserError
+from ingestion.settings import Settings
+
+CLIENT_CONFIG_VAR = "KAFKA_CLIENT_CONFIG"
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """Java-style `key=value` (or `key: value`) lines; `#` and `!` start comments."""
+    properties: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line[0] in "#!":
+            continue
+        separator = min((i for i in (line.find("="), line.find(":")) if i > 0), default=-1)
+        if separator < 0:
+            raise UserError(f"{CLIENT_CONFIG_VAR} line {number} is not `key=value`: {line[:40]!r}")
+        properties[line[:separator].strip()] = line[separator + 1 :].strip()
+    return properties
+
+
+def client_config(settings: Settings, bootstrap: str | None = None) -> dict[str, str]:
+    """Base librdkafka config: bootstrap servers, then the properties file on top."""
+    config = {"bootstrap.servers": bootstrap or settings.require("KAFKA_BOOTSTRAP_SERVERS")}
+    path = settings.get(CLIENT_CONFIG_VAR)
+    if path:
+        try:
+            config.update(parse_properties(Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise UserError(
+                f"cannot read {CLIENT_CONFIG_VAR} file {path}: {exc.strerror}"
+            ) from None
+    return config
+
+
+def check_reachable(config: dict[str, str], timeout: float = 10.0) -> None:
+    """Fail with one clear line when a setting is invalid or no broker answers, instead of
+    retrying forever."""
+    try:
+        admin = AdminClient({**config, "log_level": 0})
+    except KafkaException as exc:
+        raise UserError(
+            f"invalid Kafka client setting: {exc.args[0].str()} (check KAFKA_CLIENT_CONFIG)"
+        ) from None
+    try:
+        admin.list_topics(timeout=timeout)
+    except KafkaException as exc:
+        raise UserError(
+            f"cannot reach Kafka at {config['bootstrap.servers']} ({exc.args[0].str()}): "
+            "check KAFKA_BOOTSTRAP_SERVERS (and KAFKA_CLIENT_CONFIG), or run `make up`"
+        ) from None

@@ -1,0 +1,176 @@
+"""`python -m ingestion.sink`: land Kafka topics in S3 in the Confluent S3 sink's layout."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+
+from confluent_kafka import Consumer, Producer
+
+from ingestion.cli import add_env_option, positive_float, positive_int
+from ingestion.errors import UserError, run_cli
+from ingestion.kafka_client import check_reachable, client_config
+from ingestion.progress import Progress
+from ingestion.s3 import check_bucket, s3_client
+from ingestion.settings import Settings
+from ingestion.sink.landing import Landing
+from ingestion.sink.sink import Rotation, S3Sink
+from ingestion.topics import DLQ_SUFFIX
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.sink",
+        description="Land Kafka topics in S3 as <topics-dir>/<topic>/partition=<p>/"
+        "<topic>+<p>+<start offset>.json objects, one record per line, exactly once.",
+    )
+
+    def option(flag: str, env: str, help: str, **kwargs: object) -> None:
+        add_env_option(parser, settings, flag, env, help, **kwargs)
+
+    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
+    option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
+    option(
+        "--topic-prefix",
+        "PINTEREST_TOPIC_PREFIX",
+        "prefix of the pipeline's topics; the dead-letter topic is <prefix>.dlq",
+        default="pinterest",
+    )
+    option(
+        "--topics-regex",
+        "SINK_TOPICS_REGEX",
+        "topics to land",
+        default=re.escape(prefix + ".") + ".*",
+    )
+    option(
+        "--group",
+        "SINK_GROUP",
+        "consumer group: sink processes in one group share the partitions",
+        default=f"{prefix}-s3-sink",
+    )
+    option(
+        "--instance-id",
+        "SINK_INSTANCE_ID",
+        "static group membership id, unique per sink "
+        "process of a group: a restarted sink takes its partitions back at once instead of "
+        "waiting for the group to time the old process out",
+        default=socket.gethostname(),
+    )
+    option("--bucket", "S3_BUCKET", "bucket to land in")
+    option(
+        "--topics-dir",
+        "SINK_TOPICS_DIR",
+        "top folder of the layout (Connect's topics.dir)",
+        default="topics",
+    )
+    option("--flush-size", "SINK_FLUSH_SIZE", "records per object", default=1000, type=positive_int)
+    option(
+        "--rotate-interval-ms",
+        "SINK_ROTATE_INTERVAL_MS",
+        "also start a new object when a "
+        "record's timestamp is this far past the object's first (deterministic)",
+        type=positive_int,
+    )
+    option(
+        "--rotate-schedule-interval-ms",
+        "SINK_ROTATE_SCHEDULE_INTERVAL_MS",
+        "also land "
+        "objects open this long by the wall clock; bounds latency, but a rerun after a crash "
+        "may cut objects at other records (the same records still land once)",
+        type=positive_int,
+    )
+    option(
+        "--until-idle",
+        "SINK_UNTIL_IDLE",
+        "exit once no record arrived for this many "
+        "seconds (batch runs); default: run until Ctrl-C or SIGTERM",
+        type=positive_float,
+    )
+    option(
+        "--s3-retry-seconds",
+        "SINK_S3_RETRY_SECONDS",
+        "keep retrying a failing S3 request this long before giving up",
+        default=600.0,
+        type=positive_float,
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.load()
+    parser = build_parser(settings)
+    args = parser.parse_args(argv)
+    if args.bootstrap_servers is None:
+        parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
+    if args.bucket is None:
+        parser.error("no bucket: set S3_BUCKET or pass --bucket")
+    try:
+        re.compile(args.topics_regex)
+    except re.error as exc:
+        parser.error(f"--topics-regex is not a regular expression: {exc}")
+
+    base = client_config(settings, args.bootstrap_servers)
+    check_reachable(base)
+    client = s3_client(settings)
+    check_bucket(client, args.bucket)
+
+    consumer = Consumer(
+        {
+            **base,
+            "group.id": args.group,
+            "group.instance.id": args.instance_id,
+            "session.timeout.ms": 10_000,
+            # Landing may wait out an S3 outage; the group must not evict us meanwhile.
+            "max.poll.interval.ms": int((args.s3_retry_seconds + 120) * 1000),
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            "log_level": 3,
+        }
+    )
+    dlq = Producer({**base, "enable.idempotence": True, "acks": "all", "linger.ms": 20})
+    progress = Progress("sink", unit="records")
+    sink = S3Sink(
+        consumer,
+        dlq,
+        Landing(client, args.bucket, args.topics_dir, retry_for=args.s3_retry_seconds),
+        dlq_topic=f"{args.topic_prefix}.{DLQ_SUFFIX}",
+        rotation=Rotation(
+            args.flush_size, args.rotate_interval_ms, args.rotate_schedule_interval_ms
+        ),
+        on_records=progress.advance,
+    )
+    consumer.subscribe(
+        ["^" + args.topics_regex], on_assign=sink.on_assign, on_revoke=sink.on_revoke
+    )
+    interrupted = False
+    try:
+        sink.run(until_idle=args.until_idle, should_stop=lambda: False)
+    except KeyboardInterrupt:
+        # Finish the files in hand, so everything consumed is landed and committed.
+        interrupted = True
+        sink.land_all()
+    finally:
+        progress.close()
+        consumer.close()
+    stats = sink.stats
+    elapsed = progress.elapsed
+    landed = ", ".join(f"{topic} {count:,}" for topic, count in sorted(stats.landed.items()))
+    print(
+        f"sink: {sum(stats.landed.values()):,} records landed ({landed or 'none'}) in "
+        f"{stats.objects:,} objects, {sum(stats.dead_lettered.values()):,} dead-lettered, "
+        f"{stats.skipped_objects} already-landed objects skipped, in {elapsed:.1f} s "
+        f"({stats.records / max(elapsed, 1e-9):,.0f} records/s)"
+    )
+    if args.until_idle and sink.assigned_at is None:
+        raise UserError(
+            f"no partition was assigned within {args.until_idle:g} s: no topic matches "
+            f"--topics-regex {args.topics_regex!r}, or other sinks of group {args.group} "
+            "hold them all"
+        )
+    return 130 if interrupted else 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,228 @@
+"""The sink's loop: consume, buffer per partition, land objects, then commit.
+
+Exactly once, across crashes: an offset is committed only after the object holding its record
+is uploaded (and after its dead-letter copy is acknowledged). Object keys and contents are a
+pure function of the records from the committed offset on, so a restarted run writes the same
+key with the same bytes; and on assignment the sink looks for an object that a crashed run
+uploaded but did not commit, and skips past it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from confluent_kafka import (
+    OFFSET_INVALID,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
+
+from ingestion.errors import UserError
+from ingestion.sink.buffer import PartitionBuffer
+from ingestion.sink.landing import Landing
+from ingestion.sink.records import dead_letter, landing_problem
+
+
+@dataclass(frozen=True)
+class Rotation:
+    flush_size: int = 1000
+    # On record timestamps: deterministic, so a rerun cuts objects at the same records.
+    interval_ms: int | None = None
+    # On the wall clock: bounds latency on a quiet topic, but a rerun may cut elsewhere.
+    schedule_ms: int | None = None
+
+
+@dataclass
+class Stats:
+    landed: Counter[str] = field(default_factory=Counter)
+    dead_lettered: Counter[str] = field(default_factory=Counter)
+    objects: int = 0
+    skipped_objects: int = 0
+
+    @property
+    def records(self) -> int:
+        return sum(self.landed.values()) + sum(self.dead_lettered.values())
+
+
+class S3Sink:
+    def __init__(
+        self,
+        consumer: Consumer,
+        dlq_producer: Producer,
+        landing: Landing,
+        *,
+        dlq_topic: str,
+        rotation: Rotation,
+        on_records: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self.consumer = consumer
+        self.dlq = dlq_producer
+        self.landing = landing
+        self.dlq_topic = dlq_topic
+        self.rotation = rotation
+        self.on_records = on_records
+        self.buffers: dict[tuple[str, int], PartitionBuffer] = {}
+        self.stats = Stats()
+        self._dlq_errors: list[str] = []
+        self.assigned_at: float | None = None
+
+    # -- rebalancing -------------------------------------------------------------------
+
+    def on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Start each partition at its committed offset, skipping objects a crashed run
+        uploaded without committing."""
+        committed = consumer.committed(partitions, timeout=30)
+        for partition in committed:
+            offset = partition.offset
+            if offset == OFFSET_INVALID or offset < 0:
+                offset, _ = consumer.get_watermark_offsets(partition, timeout=30)
+            offset = self._skip_landed(partition.topic, partition.partition, offset)
+            partition.offset = offset
+            self.buffers[(partition.topic, partition.partition)] = PartitionBuffer(
+                partition.topic, partition.partition
+            )
+        consumer.assign(committed)
+        self.assigned_at = time.monotonic()
+
+    def _skip_landed(self, topic: str, partition: int, offset: int) -> int:
+        skipped = False
+        while (landed := self.landing.landed_at(topic, partition, offset)) is not None:
+            offset = landed.last_offset + 1
+            self.stats.skipped_objects += 1
+            skipped = True
+        if skipped:
+            self.consumer.commit(
+                offsets=[TopicPartition(topic, partition, offset)], asynchronous=False
+            )
+        return offset
+
+    def on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Finish the files in hand while the partitions are still ours."""
+        for partition in partitions:
+            buffer = self.buffers.pop((partition.topic, partition.partition), None)
+            if buffer is not None and buffer.pending:
+                self._land(buffer)
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def handle(self, message: Message) -> None:
+        topic, partition, offset = message.topic(), message.partition(), message.offset()
+        buffer = self.buffers.get((topic, partition))
+        if buffer is None:  # a stray message from a partition revoked meanwhile
+            return
+        timestamp = message.timestamp()[1]
+        interval = self.rotation.interval_ms
+        if (
+            interval is not None
+            and buffer.first_timestamp is not None
+            and timestamp - buffer.first_timestamp >= interval
+        ):
+            self._land(buffer)
+        problem = landing_problem(message.value())
+        if problem is None:
+            buffer.append(offset, message.value(), timestamp)
+            self.stats.landed[topic] += 1
+        elif topic == self.dlq_topic:
+            # Never dead-letter the dead-letter topic (it would loop): land the envelope.
+            buffer.append(offset, dead_letter(message, problem)[0], timestamp)
+            self.stats.landed[topic] += 1
+        else:
+            value, headers = dead_letter(message, problem)
+            self._produce_dead_letter(message.key(), value, headers)
+            buffer.skip(offset)
+            self.stats.dead_lettered[topic] += 1
+        if len(buffer.lines) >= self.rotation.flush_size:
+            self._land(buffer)
+
+    def rotate_on_schedule(self) -> None:
+        schedule = self.rotation.schedule_ms
+        if schedule is None:
+            return
+        now = time.monotonic()
+        for buffer in self.buffers.values():
+            if buffer.pending and (now - buffer.opened_at) * 1000 >= schedule:
+                self._land(buffer)
+
+    def land_all(self) -> None:
+        for buffer in self.buffers.values():
+            if buffer.pending:
+                self._land(buffer)
+
+    def _produce_dead_letter(
+        self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> None:
+        def report(error: KafkaError | None, _message: Message) -> None:
+            if error is not None:
+                self._dlq_errors.append(error.str())
+
+        while True:
+            try:
+                self.dlq.produce(self.dlq_topic, value, key, headers=headers, on_delivery=report)
+                return
+            except BufferError:
+                self.dlq.poll(0.05)
+
+    def _land(self, buffer: PartitionBuffer) -> None:
+        """Dead letters acknowledged, then the object uploaded, then the offset committed: a
+        crash between any two steps repeats work but loses nothing."""
+        if buffer.dead_lettered and (self.dlq.flush(60) or self._dlq_errors):
+            raise UserError(
+                f"could not write to the dead-letter topic {self.dlq_topic}: "
+                f"{self._dlq_errors[0] if self._dlq_errors else 'timed out'}"
+            )
+        if buffer.lines:
+            assert buffer.start_offset is not None and buffer.next_offset is not None
+            assert buffer.first_offset is not None
+            self.landing.upload(
+                buffer.topic,
+                buffer.partition,
+                buffer.start_offset,
+                buffer.first_offset,
+                buffer.next_offset - 1,
+                buffer.body(),
+            )
+            self.stats.objects += 1
+        assert buffer.next_offset is not None
+        try:
+            self.consumer.commit(
+                offsets=[TopicPartition(buffer.topic, buffer.partition, buffer.next_offset)],
+                asynchronous=False,
+            )
+        except KafkaException as exc:
+            # Landed but not committed: the next run finds the object and skips past it.
+            raise UserError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
+        self.on_records(len(buffer.lines) + buffer.dead_lettered)
+        buffer.reset()
+
+    def run(self, *, until_idle: float | None, should_stop: Callable[[], bool]) -> None:
+        """Consume until stopped, or until nothing arrived for `until_idle` seconds; then land
+        every buffer."""
+        last_activity = time.monotonic()
+        while not should_stop():
+            messages = self.consumer.consume(num_messages=2000, timeout=0.5)
+            for message in messages:
+                error = message.error()
+                if error is None:
+                    self.handle(message)
+                elif error.fatal():
+                    raise UserError(f"Kafka consumer error: {error.str()}")
+                else:  # transient (broker restart, rebalance): librdkafka recovers by itself
+                    self.landing.log(f"sink: Kafka reports {error.str()}; continuing")
+            self.dlq.poll(0)
+            self.rotate_on_schedule()
+            now = time.monotonic()
+            if messages:
+                last_activity = now
+            # Idle time counts from the last message or the last (re)assignment, whichever
+            # is later: joining the group takes a moment.
+            idle_since = max(last_activity, self.assigned_at or 0.0)
+            if until_idle is not None and not messages and now - idle_since >= until_idle:
+                break
+        self.land_all()

@@ -1,0 +1,79 @@
+"""Bad input to the emulator: one clear line, a non-zero exit, no traceback, no secret."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def assert_one_clear_line(result, code, *fragments, secret=None):
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines, "no error message"
+    for fragment in fragments:
+        assert fragment in lines[-1], lines[-1]
+    if secret:
+        assert secret not in result.stdout + result.stderr
+
+
+def test_help(run):
+    result = run("ingestion.emulate", "--help")
+    assert result.returncode == 0
+    for flag in ("--mode", "--rate", "--checkpoint", "--resume", "--seed", "KAFKA_CLIENT_CONFIG"):
+        assert flag in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--rate", "-5"], "must be more than zero"),
+        (["--limit", "zero"], "invalid positive_int value"),
+        (["--resume"], "--resume needs --checkpoint FILE"),
+        (["--mode", "random"], "--mode random needs --count or --duration"),
+        (["--mode", "random", "--count", "3", "--rate", "5"], "--rate only applies"),
+        (["--count", "3"], "--count only applies to --mode random"),
+        (["--mode", "sideways"], "invalid choice"),
+    ],
+)
+def test_bad_flags_exit_2(run, args, message):
+    assert_one_clear_line(run("ingestion.emulate", *args), 2, message)
+
+
+def test_wrong_password_names_the_variable_not_the_password(run, lane, settings):
+    url = settings.require("PINTEREST_DB_URL")
+    user_part, host_part = url.split("@", 1)
+    bad = user_part.rsplit(":", 1)[0] + ":Wr0ngPassw0rdXyz@" + host_part
+    result = run("ingestion.emulate", env={**lane.env, "PINTEREST_DB_URL": bad})
+    assert_one_clear_line(result, 1, "PINTEREST_DB_URL", "Access denied", secret="Wr0ngPassw0rdXyz")
+
+
+def test_unreachable_database(run, lane):
+    url = "mysql+pymysql://someone:Secr3tValue@127.0.0.1:1/pinterest_data"
+    result = run("ingestion.emulate", env={**lane.env, "PINTEREST_DB_URL": url})
+    assert_one_clear_line(result, 1, "PINTEREST_DB_URL", "Can't connect", secret="Secr3tValue")
+
+
+def test_unreachable_broker(run, lane):
+    result = run("ingestion.emulate", "--bootstrap-servers", "127.0.0.1:1", env=lane.env)
+    assert_one_clear_line(result, 1, "cannot reach Kafka at 127.0.0.1:1", "KAFKA_BOOTSTRAP_SERVERS")
+
+
+def test_unreadable_client_config(run, lane, tmp_path):
+    result = run(
+        "ingestion.emulate",
+        env={**lane.env, "KAFKA_CLIENT_CONFIG": str(tmp_path / "missing.properties")},
+    )
+    assert_one_clear_line(result, 1, "cannot read KAFKA_CLIENT_CONFIG file")
+
+
+def test_client_config_is_applied(run, lane, tmp_path):
+    properties = tmp_path / "client.properties"
+    properties.write_text(
+        "# MSK would set security.protocol=SASL_SSL here\nclient.id=from-file\n"
+        "security.protocol=SSL_BOGUS\n"
+    )
+    result = run("ingestion.emulate", env={**lane.env, "KAFKA_CLIENT_CONFIG": str(properties)})
+    assert result.returncode != 0
+    assert "security.protocol" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,135 @@
+"""The sink against the real stack: poison records, bad input, layout details."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from confluent_kafka import Producer
+
+from ingestion.sink.records import HEADER_ERROR, HEADER_OFFSET, HEADER_PARTITION, HEADER_TOPIC
+
+GOOD = [b'{"index":1,"title":"first"}', b'{"index":2,"title":"caf\xc3\xa9"}', b'{"index":3}']
+POISON = {
+    None: "value is null",
+    b"\xff\xfe\xfd": "value is not UTF-8",
+    b"not json at all": "value is not JSON",
+    b'{"index": 4': "value is not JSON",
+    b"[1, 2, 3]": "value is a JSON list, not an object",
+    b'{"index":\n5}': "value spans several lines",
+}
+
+
+def produce(lane, topic, values, key=b"same-partition"):
+    producer = Producer({"bootstrap.servers": lane.bootstrap, "enable.idempotence": True})
+    for value in values:
+        producer.produce(topic, value=value, key=key)
+    assert producer.flush(10) == 0
+
+
+def test_poison_records_are_dead_lettered_and_good_ones_landed(run, lane):
+    pin = lane.topic("pin")
+    sequence = [GOOD[0], *list(POISON)[:3], GOOD[1], *list(POISON)[3:], GOOD[2]]
+    produce(lane, pin, sequence)
+
+    result = run("ingestion.sink", "--until-idle", "4", env=lane.env)
+    assert result.returncode == 0, result.stderr
+    assert f"{len(POISON)} dead-lettered" in result.stdout
+
+    landed = b"".join(lane.objects(pin).values())
+    assert landed == b"\n".join(GOOD) + b"\n"
+
+    dead = lane.consume_all(lane.topic("dlq"))
+    assert len(dead) == len(POISON)
+    poison_offsets = [offset for offset, value in enumerate(sequence) if value not in GOOD]
+    for message, offset, (value, error) in zip(dead, poison_offsets, POISON.items(), strict=True):
+        headers = dict(message.headers())
+        assert headers[HEADER_TOPIC] == pin.encode()
+        assert headers[HEADER_OFFSET] == str(offset).encode()
+        assert headers[HEADER_PARTITION] == str(json.loads(message.value())["partition"]).encode()
+        assert headers[HEADER_ERROR] == error.encode()
+        envelope = json.loads(message.value())
+        original = (
+            None if envelope["value_base64"] is None else base64.b64decode(envelope["value_base64"])
+        )
+        assert original == value
+        assert envelope["offset"] == offset
+
+    # The dead-letter topic is landed too, in the same layout, as valid JSON lines.
+    dlq_lines = b"".join(lane.objects(lane.topic("dlq")).values())[:-1].split(b"\n")
+    assert sorted(json.loads(line)["offset"] for line in dlq_lines) == poison_offsets
+
+
+def test_rerun_with_nothing_new_lands_nothing(run, lane):
+    produce(lane, lane.topic("geo"), GOOD)
+    first = run("ingestion.sink", "--until-idle", "3", env=lane.env)
+    assert "3 records landed" in first.stdout
+    before = lane.objects()
+    second = run("ingestion.sink", "--until-idle", "3", env=lane.env)
+    assert second.returncode == 0, second.stderr
+    assert "0 records landed" in second.stdout
+    assert lane.objects() == before
+
+
+def test_record_timestamps_rotate_objects_deterministically(run, lane):
+    producer = Producer({"bootstrap.servers": lane.bootstrap})
+    for index, timestamp in enumerate([1_000, 1_500, 2_100, 2_200, 5_000]):
+        producer.produce(
+            lane.topic("user"), value=b'{"ind":%d}' % index, key=b"k", timestamp=timestamp
+        )
+    producer.flush(10)
+    result = run(
+        "ingestion.sink", "--rotate-interval-ms", "1000", "--until-idle", "3", env=lane.env
+    )
+    assert result.returncode == 0, result.stderr
+    bodies = [body.count(b"\n") for _, body in sorted(lane.objects().items())]
+    assert bodies == [2, 2, 1]
+
+
+def assert_one_clear_line(result, code, *fragments, secret=None):
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    last = [line for line in result.stderr.splitlines() if line.strip()][-1]
+    for fragment in fragments:
+        assert fragment in last, last
+    if secret:
+        assert secret not in result.stdout + result.stderr
+
+
+def test_help(run):
+    result = run("ingestion.sink", "--help")
+    assert result.returncode == 0
+    for flag in ("--group", "--topics-regex", "--flush-size", "--until-idle", "SINK_FLUSH_SIZE"):
+        assert flag in result.stdout
+
+
+def test_missing_bucket(run, lane):
+    result = run(
+        "ingestion.sink", "--until-idle", "1", env={**lane.env, "S3_BUCKET": "no-such-bucket-here"}
+    )
+    assert_one_clear_line(result, 1, "bucket no-such-bucket-here does not exist", "S3_BUCKET")
+
+
+def test_wrong_s3_secret(run, lane):
+    result = run(
+        "ingestion.sink",
+        "--until-idle",
+        "1",
+        env={**lane.env, "S3_SECRET_ACCESS_KEY": "NotTheSecret123"},
+    )
+    assert_one_clear_line(
+        result, 1, "refused access", "S3_SECRET_ACCESS_KEY", secret="NotTheSecret123"
+    )
+
+
+def test_bad_flags(run):
+    assert_one_clear_line(run("ingestion.sink", "--flush-size", "0"), 2, "positive integer")
+    assert_one_clear_line(
+        run("ingestion.sink", "--topics-regex", "(unclosed"), 2, "not a regular expression"
+    )
+    assert_one_clear_line(run("ingestion.sink", "--unknown"), 2, "unrecognized arguments")
+
+
+def test_unreachable_broker(run, lane):
+    result = run("ingestion.sink", "--bootstrap-servers", "127.0.0.1:1", env=lane.env)
+    assert_one_clear_line(result, 1, "cannot reach Kafka at 127.0.0.1:1")
