@@ -34,9 +34,14 @@ status: install  ## show each service of the stack
 
 demo: up  ## run the pipeline end to end on the local stack
 	$(PY) -m ingestion.generate --rows $(DEMO_ROWS) --truncate
+	@# The checkpoint makes a rerun send only what is new: nothing, for the same data.
+	$(PY) -m ingestion.emulate --checkpoint .local/demo/emulate-$(DEMO_ROWS).checkpoint --resume
+	$(PY) -m ingestion.sink --until-idle 5
 	@echo
-	@echo "Demo finished: $(DEMO_ROWS) posts are in MariaDB (database pinterest_data)."
-	@echo "Connection settings: .local/stack.env (source it to use them in a shell)."
+	@echo "Demo finished: $(DEMO_ROWS) posts went MariaDB -> Kafka -> S3."
+	@echo "  source:  database pinterest_data on 127.0.0.1:3306"
+	@echo "  landing: s3://pinterest-raw/topics/ on http://127.0.0.1:8333"
+	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
 
 lint: install  ## ruff and formatting checks
 	$(VENV)/bin/ruff check ingestion tests

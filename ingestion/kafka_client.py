@@ -3,7 +3,9 @@ named by KAFKA_CLIENT_CONFIG (so the same command reaches MSK with SASL_SSL or I
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -12,6 +14,8 @@ from ingestion.errors import UserError
 from ingestion.settings import Settings
 
 CLIENT_CONFIG_VAR = "KAFKA_CLIENT_CONFIG"
+# Our own property (not librdkafka's): sign in to MSK with IAM, in this region.
+MSK_IAM_REGION = "aws.msk.iam.region"
 
 
 def parse_properties(text: str) -> dict[str, str]:
@@ -28,9 +32,11 @@ def parse_properties(text: str) -> dict[str, str]:
     return properties
 
 
-def client_config(settings: Settings, bootstrap: str | None = None) -> dict[str, str]:
+def client_config(settings: Settings, bootstrap: str | None = None) -> dict[str, Any]:
     """Base librdkafka config: bootstrap servers, then the properties file on top."""
-    config = {"bootstrap.servers": bootstrap or settings.require("KAFKA_BOOTSTRAP_SERVERS")}
+    config: dict[str, Any] = {
+        "bootstrap.servers": bootstrap or settings.require("KAFKA_BOOTSTRAP_SERVERS")
+    }
     path = settings.get(CLIENT_CONFIG_VAR)
     if path:
         try:
@@ -39,10 +45,31 @@ def client_config(settings: Settings, bootstrap: str | None = None) -> dict[str,
             raise UserError(
                 f"cannot read {CLIENT_CONFIG_VAR} file {path}: {exc.strerror}"
             ) from None
+    region = config.pop(MSK_IAM_REGION, None)
+    if region:
+        config["oauth_cb"] = msk_iam_token_callback(region)
     return config
 
 
-def check_reachable(config: dict[str, str], timeout: float = 10.0) -> None:
+def msk_iam_token_callback(region: str) -> Callable[[str | None], tuple[str, float]]:
+    """librdkafka's OAUTHBEARER callback, answered with an MSK IAM token signed by AWS's
+    signer from the default credential chain (the optional `msk-iam` extra)."""
+    try:
+        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+    except ImportError:
+        raise UserError(
+            f"{MSK_IAM_REGION} is set but the MSK IAM signer is not installed: "
+            "pip install 'pinterest-pipeline[msk-iam]'"
+        ) from None
+
+    def token(_config: str | None) -> tuple[str, float]:
+        signed, expiry_ms = MSKAuthTokenProvider.generate_auth_token(region)
+        return signed, expiry_ms / 1000
+
+    return token
+
+
+def check_reachable(config: dict[str, Any], timeout: float = 10.0) -> None:
     """Fail with one clear line when a setting is invalid or no broker answers, instead of
     retrying forever."""
     try:

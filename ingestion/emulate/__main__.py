@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
@@ -165,8 +166,8 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
 
 
-def producer_config(settings: Settings, args: argparse.Namespace) -> dict[str, str | int | bool]:
-    config: dict[str, str | int | bool] = {**PRODUCER_DEFAULTS}
+def producer_config(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    config: dict[str, Any] = {**PRODUCER_DEFAULTS}
     config.update(client_config(settings, args.bootstrap_servers))
     for option, key in (
         ("linger_ms", "linger.ms"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -74,7 +75,7 @@ class DeliveryTracker:
 
 
 class Publisher:
-    def __init__(self, config: Mapping[str, str | int | bool], topics: Mapping[str, str]) -> None:
+    def __init__(self, config: Mapping[str, Any], topics: Mapping[str, str]) -> None:
         """topics: source table -> topic."""
         self._producer = Producer(dict(config))
         self._topics = dict(topics)

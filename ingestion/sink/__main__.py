@@ -155,13 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         progress.close()
         consumer.close()
     stats = sink.stats
-    elapsed = progress.elapsed
+    busy = stats.busy_seconds
     landed = ", ".join(f"{topic} {count:,}" for topic, count in sorted(stats.landed.items()))
     print(
         f"sink: {sum(stats.landed.values()):,} records landed ({landed or 'none'}) in "
         f"{stats.objects:,} objects, {sum(stats.dead_lettered.values()):,} dead-lettered, "
-        f"{stats.skipped_objects} already-landed objects skipped, in {elapsed:.1f} s "
-        f"({stats.records / max(elapsed, 1e-9):,.0f} records/s)"
+        f"{stats.skipped_objects} already-landed objects skipped; {busy:.1f} s busy "
+        f"({stats.records / busy if busy else 0:,.0f} records/s), {progress.elapsed:.1f} s in all"
     )
     if args.until_idle and sink.assigned_at is None:
         raise UserError(

@@ -45,6 +45,16 @@ class Stats:
     dead_lettered: Counter[str] = field(default_factory=Counter)
     objects: int = 0
     skipped_objects: int = 0
+    # From the first record consumed to the last object landed: the rate without idle waits.
+    first_record_at: float | None = None
+    last_landed_at: float | None = None
+    idle_seconds: float = 0.0
+
+    @property
+    def busy_seconds(self) -> float:
+        if self.first_record_at is None or self.last_landed_at is None:
+            return 0.0
+        return self.last_landed_at - self.first_record_at - self.idle_seconds
 
     @property
     def records(self) -> int:
@@ -114,6 +124,8 @@ class S3Sink:
 
     def handle(self, message: Message) -> None:
         topic, partition, offset = message.topic(), message.partition(), message.offset()
+        if self.stats.first_record_at is None:
+            self.stats.first_record_at = time.monotonic()
         buffer = self.buffers.get((topic, partition))
         if buffer is None:  # a stray message from a partition revoked meanwhile
             return
@@ -199,6 +211,7 @@ class S3Sink:
             # Landed but not committed: the next run finds the object and skips past it.
             raise UserError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
         self.on_records(len(buffer.lines) + buffer.dead_lettered)
+        self.stats.last_landed_at = time.monotonic()
         buffer.reset()
 
     def run(self, *, until_idle: float | None, should_stop: Callable[[], bool]) -> None:
@@ -224,5 +237,6 @@ class S3Sink:
             # is later: joining the group takes a moment.
             idle_since = max(last_activity, self.assigned_at or 0.0)
             if until_idle is not None and not messages and now - idle_since >= until_idle:
+                self.stats.idle_seconds += now - idle_since
                 break
         self.land_all()
