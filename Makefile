@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 DEMO_ROWS ?= 11154
+# dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
+DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
 .PHONY: help install up down status demo test lint
 
@@ -37,15 +39,22 @@ demo: up  ## run the pipeline end to end on the local stack
 	@# The checkpoint makes a rerun send only what is new: nothing, for the same data.
 	$(PY) -m ingestion.emulate --checkpoint .local/demo/emulate-$(DEMO_ROWS).checkpoint --resume
 	$(PY) -m ingestion.sink --until-idle 5
+	$(DBT) run-operation stage_external_sources
+	$(DBT) build
+	$(PY) -m ingestion.answers
 	@echo
-	@echo "Demo finished: $(DEMO_ROWS) posts went MariaDB -> Kafka -> S3."
+	@echo "Demo finished: $(DEMO_ROWS) posts went MariaDB -> Kafka -> S3 -> dbt on Spark."
 	@echo "  source:  database pinterest_data on 127.0.0.1:3306"
 	@echo "  landing: s3://pinterest-raw/topics/ on http://127.0.0.1:8333"
+	@echo "  marts:   pinterest_marts.* on the Spark Thrift Server, 127.0.0.1:10000"
+	@echo "  lineage: .venv/bin/dbt docs generate && .venv/bin/dbt docs serve  (after sourcing .local/stack.env)"
 	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
 
-lint: install  ## ruff and formatting checks
+lint: install  ## ruff, formatting and sqlfluff checks
 	$(VENV)/bin/ruff check ingestion tests
 	$(VENV)/bin/ruff format --check ingestion tests
+	$(PY) -m ingestion.stack profile
+	$(VENV)/bin/sqlfluff lint models
 
 test: up lint  ## run every test against the local stack (starts it if needed)
 	@$(PY) -m pytest; rc=$$?; \

@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "isolation.level": "read_committed",
+            # Bounds the prefetch queue (default 64 MB), so memory stays flat as topics grow.
+            "queued.max.messages.kbytes": 16384,
             "log_level": 3,
         }
     )

@@ -24,6 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     commands.add_parser("down", help="stop the processes the stack started (data is kept)")
     commands.add_parser("status", help="show each service; exit 1 unless all are healthy")
     commands.add_parser("install", help="install packages and jars without starting anything")
+    commands.add_parser("profile", help="write the dbt profile for the stack (.local/dbt)")
     return parser.parse_args(argv)
 
 
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         down(stack, print)
     elif args.command == "status":
         return 0 if status(stack, print) else 1
+    elif args.command == "profile":
+        stack.write_dbt_profile()
     else:
         for service in stack.services:
             service.install()

@@ -38,6 +38,10 @@ class Layout:
         return self.state / "stack.env"
 
     @property
+    def dbt_profiles_dir(self) -> Path:
+        return self.state / "dbt"
+
+    @property
     def credentials(self) -> Path:
         return self.state / "credentials.json"
 

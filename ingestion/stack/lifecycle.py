@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ingestion.settings import Settings
 from ingestion.stack.config import Credentials, Layout, StackConfig, write_private
@@ -14,6 +16,9 @@ from ingestion.stack.mariadb import MariaDB
 from ingestion.stack.seaweedfs import SeaweedFS
 from ingestion.stack.service import Service
 from ingestion.stack.spark import SparkThrift
+
+# The repo root: this package is installed in editable mode from it.
+EXAMPLE_PROFILE = Path(__file__).resolve().parents[2] / "profiles.example.yml"
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,14 @@ class Stack:
             "S3_SECRET_ACCESS_KEY": creds.s3_secret_key,
             "SPARK_THRIFT_HOST": config.host,
             "SPARK_THRIFT_PORT": str(config.thrift_port),
+            "DBT_PROFILES_DIR": str(self.layout.dbt_profiles_dir),
         }
+
+    def write_dbt_profile(self) -> None:
+        """dbt's profile for the stack: the example profile, whose targets read every setting
+        from the environment, so `dbt build` works once stack.env is sourced."""
+        self.layout.dbt_profiles_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXAMPLE_PROFILE, self.layout.dbt_profiles_dir / "profiles.yml")
 
     def write_env_file(self) -> None:
         lines = ["# Written by `make up`; holds this stack's generated credentials. Do not commit."]
@@ -90,6 +102,7 @@ def up(stack: Stack, report: Report) -> None:
         state = f"started, ready after {waited:.1f} s" if service in launched else "already running"
         report(f"{service.name:<10} {service.address:<16} {state}")
     stack.write_env_file()
+    stack.write_dbt_profile()
     report(
         f"stack ready in {time.monotonic() - started:.1f} s; settings in {stack.layout.stack_env}"
     )

@@ -62,6 +62,7 @@ class SparkThrift(Service):
             "spark.ui.enabled": "false",
             "spark.local.dir": str(scratch),
             "spark.sql.shuffle.partitions": "8",
+            "spark.sql.session.timeZone": "UTC",
             "spark.sql.warehouse.dir": str(home / "warehouse"),
             "spark.sql.catalogImplementation": "hive",
             "spark.hadoop.javax.jdo.option.ConnectionURL": (

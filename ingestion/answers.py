@@ -1,0 +1,143 @@
+"""`python -m ingestion.answers`: print the answers of Tasks 4-11 from the marts that
+`dbt build` made, through the Spark Thrift Server."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+
+from pyhive import hive
+from thrift.transport.TTransport import TTransportException
+
+from ingestion.cli import add_env_option
+from ingestion.errors import UserError, run_cli
+from ingestion.settings import Settings
+
+# (task, question, mart, order by)
+QUESTIONS = [
+    (
+        "Task 4",
+        "Most popular category in each country",
+        "most_popular_category_by_country",
+        "country, category",
+    ),
+    (
+        "Task 5",
+        "Most popular category each year",
+        "most_popular_category_by_year",
+        "post_year, category",
+    ),
+    (
+        "Task 6",
+        "Most followed poster in each country",
+        "most_followed_user_by_country",
+        "follower_count desc, country",
+    ),
+    (
+        "Task 6",
+        "Country with the most followed poster",
+        "country_with_most_followed_user",
+        "country",
+    ),
+    (
+        "Task 7",
+        "Most popular category of each age group",
+        "most_popular_category_by_age_group",
+        "age_group, category",
+    ),
+    (
+        "Task 8",
+        "Median follower count of each age group",
+        "median_follower_count_by_age_group",
+        "age_group",
+    ),
+    ("Task 9", "Users who joined each year", "users_joined_by_year", "join_year"),
+    (
+        "Task 10",
+        "Median follower count by join year",
+        "median_follower_count_by_join_year",
+        "join_year",
+    ),
+    (
+        "Task 11",
+        "Median follower count by age group and join year",
+        "median_follower_count_by_age_group_and_join_year",
+        "age_group, join_year",
+    ),
+]
+
+
+def identifier(text: str) -> str:
+    """A schema name from the command line, checked, since identifiers cannot be bound."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"not a plain identifier: {text!r}")
+    return text
+
+
+def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(c) for c in columns]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = [
+        "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True))
+        for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.load()
+    parser = argparse.ArgumentParser(prog="python -m ingestion.answers", description=__doc__)
+    add_env_option(
+        parser, settings, "--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1"
+    )
+    add_env_option(
+        parser,
+        settings,
+        "--port",
+        "SPARK_THRIFT_PORT",
+        "Spark Thrift port",
+        default=10000,
+        type=int,
+    )
+    add_env_option(
+        parser,
+        settings,
+        "--schema",
+        "DBT_SCHEMA",
+        "dbt target schema; the marts are in <schema>_marts",
+        default="pinterest",
+        type=identifier,
+    )
+    parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
+    args = parser.parse_args(argv)
+    try:
+        connection = hive.connect(host=args.host, port=args.port, username="answers")
+    except (TTransportException, OSError) as exc:
+        raise UserError(
+            f"cannot reach the Spark Thrift Server at {args.host}:{args.port} ({exc}): "
+            "run `make up`, or set SPARK_THRIFT_HOST/SPARK_THRIFT_PORT"
+        ) from None
+    cursor = connection.cursor()
+    for task, question, mart, order in QUESTIONS:
+        # Only identifiers vary: the fixed list above and the checked schema name.
+        try:
+            cursor.execute("select * from " + args.schema + "_marts." + mart + " order by " + order)
+        except hive.OperationalError:
+            raise UserError(
+                f"cannot read {args.schema}_marts.{mart}: run `dbt build` first "
+                "(after `dbt run-operation stage_external_sources`)"
+            ) from None
+        rows = cursor.fetchall()
+        columns = [column[0].split(".")[-1] for column in cursor.description]
+        shown = rows[: args.limit]
+        more = f" (first {args.limit} of {len(rows)})" if len(rows) > args.limit else ""
+        print(f"\n{task}: {question}{more} — {mart}")
+        print(format_table(columns, shown))
+    connection.close()
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

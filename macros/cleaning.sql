@@ -1,0 +1,84 @@
+{#- The staging cleaning rules, each written once. -#}
+
+{#- Leading and trailing whitespace: ASCII whitespace plus Unicode separators (Zs, Zl, Zp),
+    so no-break and other Unicode spaces go too. Spark's trim() only removes ' '. -#}
+{% macro trim_whitespace(expression) -%}
+    regexp_replace({{ expression }}, '^[\\s\\p{Z}]+|[\\s\\p{Z}]+$', '')
+{%- endmacro %}
+
+
+{#- Trimmed text, NULL when empty or a missing-value marker. `markers` is an array column of
+    the markers (from the missing_value_markers seed), cross joined into the model. -#}
+{% macro clean_text(expression, markers='marker_values') -%}
+    {%- set trimmed = trim_whitespace(expression) -%}
+    case
+        when {{ trimmed }} = '' or array_contains({{ markers }}, {{ trimmed }}) then null
+        else {{ trimmed }}
+    end
+{%- endmacro %}
+
+
+{#- Follower counts as text: plain digits as they are, `<n>k` times 1,000, `<n>M` times
+    1,000,000 (n may have decimals; the product is truncated), anything else NULL. -#}
+{% macro parse_follower_count(text) -%}
+    case
+        when {{ text }} rlike '^[0-9]+$' then try_cast({{ text }} as bigint)
+        when {{ text }} rlike '^[0-9]+([.][0-9]+)?k$'
+            then try_cast(try_cast(left({{ text }}, length({{ text }}) - 1) as decimal(30, 6)) * 1000 as bigint)
+        when {{ text }} rlike '^[0-9]+([.][0-9]+)?M$'
+            then try_cast(try_cast(left({{ text }}, length({{ text }}) - 1) as decimal(30, 6)) * 1000000 as bigint)
+    end
+{%- endmacro %}
+
+
+{#- Timestamps: `YYYY-MM-DD HH:MM:SS`, or ISO-8601 with `T`, an optional fraction and an
+    optional `Z` or +/-HH:MM offset (converted to the session time zone, UTC). Anything else,
+    including partial dates that Spark's cast would accept, is NULL. -#}
+{% macro parse_timestamp(text) -%}
+    case
+        when {{ text }} rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?$'
+            then try_cast({{ text }} as timestamp)
+    end
+{%- endmacro %}
+
+
+{#- `Local save in /data/art` -> `/data/art`: the path without the source's prefix. -#}
+{% macro save_location_path(expression) -%}
+    regexp_replace({{ trim_whitespace(expression) }}, '^Local save in(\\s|$)', '')
+{%- endmacro %}
+
+
+{#- The Kafka offset of the first record of the object a line landed in, from its name
+    `<topic>+<partition>+<offset>.json`: with the line's position it orders duplicates. -#}
+{% macro landed_offset(file_path) -%}
+    try_cast(regexp_extract({{ file_path }}, '[+]([0-9]+)[.]json$', 1) as bigint)
+{%- endmacro %}
+
+
+{#- Age groups of the analysis; ages under 18 belong to none. -#}
+{% macro age_group(age) -%}
+    case
+        when {{ age }} between 18 and 24 then '18-24'
+        when {{ age }} between 25 and 35 then '25-35'
+        when {{ age }} between 36 and 50 then '36-50'
+        when {{ age }} > 50 then '50+'
+    end
+{%- endmacro %}
+
+
+{#- Rank of a landed line among the lines of the same key, 1 for the latest landed: the
+    highest object start offset, then the last line in the object. Duplicates come from
+    at-least-once delivery and from the random emulator resending a post. -#}
+{% macro latest_landed_rank(key='ind') -%}
+    row_number() over (partition by {{ key }} order by _landed_offset desc, _landed_order desc)
+{%- endmacro %}
+
+
+{#- The landing columns every staging model derives the same way. -#}
+{% macro landing_metadata(source='source') -%}
+    {{ source }}._corrupt_record,
+        {{ source }}.`partition` as _partition,
+        {{ source }}._landed_file,
+        {{ landed_offset(source ~ '._landed_file') }} as _landed_offset,
+        monotonically_increasing_id() as _landed_order
+{%- endmacro %}

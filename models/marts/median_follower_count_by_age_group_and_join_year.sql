@@ -1,0 +1,18 @@
+with
+
+posts as (
+
+    select * from {{ ref('int_pinterest__posts_enriched') }}
+
+)
+
+select
+    age_group,
+    join_year,
+    {{ median('follower_count') }} as median_follower_count
+from posts
+where
+    age_group is not null
+    and follower_count is not null
+    and join_year between {{ var('join_year_start') }} and {{ var('join_year_end') }}
+group by age_group, join_year

@@ -1,0 +1,1 @@
+{{ most_popular_category(group_by='country') }}

@@ -1,0 +1,11 @@
+{#- Combinations of `columns` that occur more than once: the model's grain is violated. -#}
+{% test unique_combination(model, columns) %}
+
+select
+    {{ columns | join(', ') }},
+    count(*) as occurrences
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+
+{% endtest %}
