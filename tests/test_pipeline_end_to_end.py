@@ -98,6 +98,13 @@ def test_marts_match_independent_python_answers(run, lane, source_rows, warehous
             built = {name.lower() for name in catalog["nodes"][unique_id]["columns"]}
             assert set(node["columns"]) == built, node["name"]
 
+    # The same project builds, with every test passing, on Spark inside the dbt process.
+    session = dbt(lane, "run-operation", "stage_external_sources", "--target", "session")
+    assert session.returncode == 0, session.stdout[-3000:]
+    session = dbt(lane, "build", "--target", "session")
+    assert session.returncode == 0, session.stdout[-5000:]
+    assert "ERROR=0" in session.stdout
+
     # Staging keeps every post once: no line lost, none duplicated, none quarantined.
     for table in ("pins", "geolocations", "users"):
         model = f"{lane.prefix}_staging.stg_pinterest__{table}"

@@ -29,6 +29,7 @@ from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import check_reachable, client_config
 from ingestion.progress import Progress
 from ingestion.settings import Settings
+from ingestion.stopping import StopRequest
 from ingestion.topics import TABLE_TOPICS, ensure_topics
 
 COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"]
@@ -203,27 +204,32 @@ def main(argv: list[str] | None = None) -> int:
     _require_tables(engine)
     publisher = Publisher(config, topics)
 
-    if args.mode == "replay":
-        after = start_key(args)
-        with engine.connect() as connection:
-            total = connection.execute(_COUNT_AFTER_SQL, {"after": after}).scalar_one()
-        if args.limit is not None:
-            total = min(total, args.limit)
-        posts = replay(engine, after=after, page=args.page_size, limit=args.limit, rate=args.rate)
-        checkpoint = args.checkpoint
-    else:
-        total = args.count
-        posts = random_posts(
-            engine,
-            seed=args.seed,
-            count=args.count,
-            duration=args.duration,
-            max_interval=args.max_interval,
-        )
-        checkpoint = None
-
-    progress = Progress("emulate", total=total, unit="posts")
-    outcome = send_all(posts, publisher, progress, checkpoint)
+    with StopRequest() as stop:
+        if args.mode == "replay":
+            after = start_key(args)
+            with engine.connect() as connection:
+                total = connection.execute(_COUNT_AFTER_SQL, {"after": after}).scalar_one()
+            if args.limit is not None:
+                total = min(total, args.limit)
+            posts = replay(
+                engine, after=after, page=args.page_size, limit=args.limit, rate=args.rate
+            )
+            checkpoint = args.checkpoint
+        else:
+            total = args.count
+            posts = random_posts(
+                engine,
+                seed=args.seed,
+                count=args.count,
+                duration=args.duration,
+                max_interval=args.max_interval,
+                stop=stop,
+            )
+            checkpoint = None
+        progress = Progress("emulate", total=total, unit="posts")
+        outcome = send_all(posts, publisher, progress, checkpoint, stop)
+        if stop.requested:
+            outcome.interrupted = True
     tracker = publisher.tracker
     elapsed = progress.elapsed
     lost = outcome.messages - tracker.delivered - tracker.failed

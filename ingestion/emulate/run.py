@@ -17,6 +17,7 @@ from ingestion.emulate.publish import Publisher
 from ingestion.emulate.source import Post, fetch_post, key_range, replay_posts
 from ingestion.errors import UserError
 from ingestion.progress import Progress
+from ingestion.stopping import StopRequest
 
 CHECKPOINT_EVERY_S = 1.0
 FLUSH_TIMEOUT_S = 60.0
@@ -59,6 +60,7 @@ def send_all(
     publisher: Publisher,
     progress: Progress,
     checkpoint: Path | None,
+    stop: StopRequest,
 ) -> Outcome:
     """Publish posts until the source ends, Ctrl-C/SIGTERM, or the database fails; then wait
     for every delivery report and save the checkpoint, whatever stopped the loop."""
@@ -66,6 +68,9 @@ def send_all(
     last_saved = time.monotonic()
     try:
         for post in posts:
+            if stop.requested:
+                outcome.interrupted = True
+                break
             outcome.messages += publisher.publish(post)
             outcome.posts += 1
             progress.advance()
@@ -92,6 +97,7 @@ def random_posts(
     count: int | None,
     duration: float | None,
     max_interval: float,
+    stop: StopRequest,
 ) -> Iterator[Post]:
     """Random posts (repeats allowed) with a random pause of 0..max_interval s before each,
     until `count` posts or `duration` seconds. The same seed gives the same posts."""
@@ -107,7 +113,8 @@ def random_posts(
             pause = rng.uniform(0, max_interval)
             if deadline is not None and time.monotonic() + pause > deadline:
                 return
-            time.sleep(pause)
+            if stop.wait(pause):
+                return
             post = fetch_post(connection, rng.randint(low, high))
             if any(row is not None for row in post.rows.values()):
                 sent += 1

@@ -16,6 +16,7 @@ from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
 from ingestion.sink.landing import Landing
 from ingestion.sink.sink import Rotation, S3Sink
+from ingestion.stopping import StopRequest
 from ingestion.topics import DLQ_SUFFIX
 
 
@@ -146,16 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     consumer.subscribe(
         ["^" + args.topics_regex], on_assign=sink.on_assign, on_revoke=sink.on_revoke
     )
-    interrupted = False
-    try:
-        sink.run(until_idle=args.until_idle, should_stop=lambda: False)
-    except KeyboardInterrupt:
-        # Finish the files in hand, so everything consumed is landed and committed.
-        interrupted = True
-        sink.land_all()
-    finally:
-        progress.close()
-        consumer.close()
+    with StopRequest() as stop:
+        try:
+            # A stop request ends the loop, which then lands the files in hand, so everything
+            # consumed is landed and committed.
+            sink.run(until_idle=args.until_idle, should_stop=lambda: stop.requested)
+        finally:
+            progress.close()
+            consumer.close()
+    interrupted = stop.requested
     stats = sink.stats
     busy = stats.busy_seconds
     landed = ", ".join(f"{topic} {count:,}" for topic, count in sorted(stats.landed.items()))

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 from confluent_kafka import Producer
 
@@ -133,3 +138,22 @@ def test_bad_flags(run):
 def test_unreachable_broker(run, lane):
     result = run("ingestion.sink", "--bootstrap-servers", "127.0.0.1:1", env=lane.env)
     assert_one_clear_line(result, 1, "cannot reach Kafka at 127.0.0.1:1")
+
+
+def test_sigterm_lands_the_files_in_hand(lane):
+    produce(lane, lane.topic("pin"), GOOD)
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "ingestion.sink"],  # a service: flush size not reached
+        env={**os.environ, **lane.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)  # joined the group and consumed the three records by now
+    assert lane.count_objects() == 0, "a service must not land before the flush size"
+    sink.send_signal(signal.SIGTERM)
+    out, err = sink.communicate(timeout=60)
+    assert sink.returncode == 130, err
+    assert "Traceback" not in err
+    assert "3 records landed" in out
+    assert b"".join(lane.objects(lane.topic("pin")).values()) == b"\n".join(GOOD) + b"\n"
