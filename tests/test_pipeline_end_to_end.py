@@ -28,7 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def dbt(lane, *args: str) -> subprocess.CompletedProcess[str]:
+    # dbt reads its settings from the environment only: give it the stack's, as
+    # `source .local/stack.env` would.
     env = {
+        **lane.settings.stack_file,
         **os.environ,
         **lane.env,
         "PINTEREST_RAW_ROOT": f"s3a://{lane.bucket}/{lane.topics_dir}",

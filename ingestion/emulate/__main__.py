@@ -235,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     lost = outcome.messages - tracker.delivered - tracker.failed
     print(
         f"emulate: {outcome.posts:,} posts read, {tracker.delivered:,} messages delivered, "
-        f"{tracker.failed:,} failed, {lost:,} unconfirmed, in {elapsed:.1f} s "
-        f"({outcome.posts / max(elapsed, 1e-9):,.0f} posts/s)"
+        f"{tracker.failed:,} failed, {lost:,} unconfirmed, {publisher.value_bytes / 1e6:,.1f} MB, "
+        f"in {elapsed:.1f} s ({outcome.posts / max(elapsed, 1e-9):,.0f} posts/s)"
         + (f"; checkpoint: key {tracker.watermark} in {checkpoint}" if checkpoint else "")
     )
     if tracker.failed or lost:

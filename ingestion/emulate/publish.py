@@ -80,6 +80,7 @@ class Publisher:
         self._producer = Producer(dict(config))
         self._topics = dict(topics)
         self.tracker = DeliveryTracker()
+        self.value_bytes = 0
 
     def publish(self, post: Post) -> int:
         """Queue the post's messages; returns how many. Blocks briefly while the local queue is
@@ -93,6 +94,7 @@ class Publisher:
 
         for table, row in rows:
             value = encode_row(row)
+            self.value_bytes += len(value)
             while True:
                 try:
                     self._producer.produce(self._topics[table], value, key, on_delivery=report)

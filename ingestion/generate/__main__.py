@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ingestion.cli import positive_int
+from ingestion.cli import non_negative_int, positive_int
 from ingestion.errors import run_cli
 from ingestion.generate.load import (
     ADMIN_URL_SETTING,
@@ -20,20 +20,6 @@ from ingestion.settings import Settings
 
 DEFAULT_SEED = 42
 DEFAULT_BATCH_SIZE = 5000
-
-
-def non_negative_int(text: str) -> int:
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or a positive integer, got {text!r}")
-    return value
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
