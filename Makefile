@@ -10,7 +10,7 @@ DEMO_ROWS ?= 11154
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
-.PHONY: help install up down status demo test lint
+.PHONY: help install up down status demo test lint bench bench-full
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -51,10 +51,16 @@ demo: up  ## run the pipeline end to end on the local stack
 	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
 
 lint: install  ## ruff, formatting and sqlfluff checks
-	$(VENV)/bin/ruff check ingestion tests
-	$(VENV)/bin/ruff format --check ingestion tests
+	$(VENV)/bin/ruff check ingestion tests bench
+	$(VENV)/bin/ruff format --check ingestion tests bench
 	$(PY) -m ingestion.stack profile
 	$(VENV)/bin/sqlfluff lint models
+
+bench: up  ## benchmarks against the components' own ceilings: 11,154 and 100,000 posts
+	$(PY) bench/run.py
+
+bench-full: up  ## the same up to 1,000,000 posts
+	$(PY) bench/run.py --full
 
 test: up lint  ## run every test against the local stack (starts it if needed)
 	@$(PY) -m pytest; rc=$$?; \

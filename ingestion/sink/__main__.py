@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "isolation.level": "read_committed",
+            # New topics matching --topics-regex are picked up within 10 s (default 5 min).
+            "topic.metadata.refresh.interval.ms": 10_000,
             # Bounds the prefetch queue (default 64 MB), so memory stays flat as topics grow.
             "queued.max.messages.kbytes": 16384,
             "log_level": 3,
