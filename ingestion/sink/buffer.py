@@ -17,7 +17,6 @@ class PartitionBuffer:
     next_offset: int | None = None
     first_timestamp: int | None = None
     lines: list[bytes] = field(default_factory=list)
-    bytes: int = 0
     dead_lettered: int = 0
     opened_at: float = field(default_factory=time.monotonic)
 
@@ -33,7 +32,6 @@ class PartitionBuffer:
             self.start_offset = offset
             self.first_timestamp = timestamp
         self.lines.append(line)
-        self.bytes += len(line) + 1
 
     def skip(self, offset: int) -> None:
         """A record that went to the dead-letter topic: consumed, not landed."""
@@ -51,5 +49,4 @@ class PartitionBuffer:
     def reset(self) -> None:
         self.first_offset = self.start_offset = self.next_offset = self.first_timestamp = None
         self.lines = []
-        self.bytes = 0
         self.dead_lettered = 0
