@@ -3,7 +3,7 @@ named by KAFKA_CLIENT_CONFIG (so the same command reaches MSK with SASL_SSL or I
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,22 +51,31 @@ def client_config(settings: Settings, bootstrap: str | None = None) -> dict[str,
     return config
 
 
-def msk_iam_token_callback(region: str) -> Callable[[str | None], tuple[str, float]]:
+def msk_iam_token_callback(region: str) -> MskIamToken:
     """librdkafka's OAUTHBEARER callback, answered with an MSK IAM token signed by AWS's
     signer from the default credential chain (the optional `msk-iam` extra)."""
     try:
-        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+        import aws_msk_iam_sasl_signer  # noqa: F401
     except ImportError:
         raise UserError(
             f"{MSK_IAM_REGION} is set but the MSK IAM signer is not installed: "
             "pip install 'pinterest-pipeline[msk-iam]'"
         ) from None
+    return MskIamToken(region)
 
-    def token(_config: str | None) -> tuple[str, float]:
-        signed, expiry_ms = MSKAuthTokenProvider.generate_auth_token(region)
+
+@dataclass(frozen=True)
+class MskIamToken:
+    """A class rather than a closure so that a config holding it can be handed to another
+    process (the emulator's table workers)."""
+
+    region: str
+
+    def __call__(self, _config: str | None) -> tuple[str, float]:
+        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+
+        signed, expiry_ms = MSKAuthTokenProvider.generate_auth_token(self.region)
         return signed, expiry_ms / 1000
-
-    return token
 
 
 def check_reachable(config: dict[str, Any], timeout: float = 10.0) -> None:

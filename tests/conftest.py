@@ -153,7 +153,8 @@ def lane(settings, stack) -> Iterator[Lane]:
 @pytest.fixture(scope="module")
 def source_rows(settings, stack) -> dict[str, dict[int, dict[str, Any]]]:
     """Load the default data set into the source database; return table -> key -> row as
-    the JSON a consumer would read (so datetimes as ISO text)."""
+    the JSON a consumer should read: datetimes as the database writes them in JSON
+    ('YYYY-MM-DD HH:MM:SS'), so comparing landed rows with these checks that encoding too."""
     result = run_module(
         "ingestion.generate", "--rows", str(SOURCE_ROWS), "--seed", str(SOURCE_SEED), "--truncate"
     )
@@ -163,7 +164,7 @@ def source_rows(settings, stack) -> dict[str, dict[int, dict[str, Any]]]:
     with engine.connect() as connection:
         for table, key in TABLE_KEYS.items():
             rows[table] = {
-                row[key]: json.loads(json.dumps(dict(row), default=lambda v: v.isoformat()))
+                row[key]: json.loads(json.dumps(dict(row), default=lambda v: v.isoformat(sep=" ")))
                 for row in connection.execute(sa.text(f"SELECT * FROM `{table}`")).mappings()
             }
     engine.dispose()

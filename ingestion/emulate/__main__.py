@@ -22,9 +22,12 @@ from ingestion.cli import (
 )
 from ingestion.db import open_engine
 from ingestion.emulate.checkpoint import load_checkpoint
+from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import PRODUCER_DEFAULTS, Publisher
-from ingestion.emulate.run import random_posts, replay, send_all
-from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS
+from ingestion.emulate.replay import replay_tables
+from ingestion.emulate.run import random_posts, send_random
+from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS, replay_span
+from ingestion.emulate.table_worker import TableJob
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import check_reachable, client_config
 from ingestion.progress import Progress
@@ -33,7 +36,6 @@ from ingestion.stopping import StopRequest
 from ingestion.topics import TABLE_TOPICS, ensure_topics
 
 COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"]
-_COUNT_AFTER_SQL = sa.text("SELECT COUNT(*) FROM `pinterest_data` WHERE `index` > :after")
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -202,52 +204,81 @@ def main(argv: list[str] | None = None) -> int:
     ensure_topics(AdminClient({**config, "log_level": 0}), args.topic_prefix, args.partitions)
     engine = open_engine(args.db_url, "PINTEREST_DB_URL")
     _require_tables(engine)
-    publisher = Publisher(config, topics)
 
     with StopRequest() as stop:
         if args.mode == "replay":
-            after = start_key(args)
-            with engine.connect() as connection:
-                total = connection.execute(_COUNT_AFTER_SQL, {"after": after}).scalar_one()
-            if args.limit is not None:
-                total = min(total, args.limit)
-            posts = replay(
-                engine, after=after, page=args.page_size, limit=args.limit, rate=args.rate
-            )
-            checkpoint = args.checkpoint
+            outcome = _replay(args, engine, config, topics, stop)
         else:
-            total = args.count
-            posts = random_posts(
-                engine,
-                seed=args.seed,
-                count=args.count,
-                duration=args.duration,
-                max_interval=args.max_interval,
-                stop=stop,
-            )
-            checkpoint = None
-        progress = Progress("emulate", total=total, unit="posts")
-        outcome = send_all(posts, publisher, progress, checkpoint, stop)
-        if stop.requested:
-            outcome.interrupted = True
-    tracker = publisher.tracker
-    elapsed = progress.elapsed
-    lost = outcome.messages - tracker.delivered - tracker.failed
+            outcome = _random(args, engine, config, topics, stop)
+    checkpoint = args.checkpoint
     print(
-        f"emulate: {outcome.posts:,} posts read, {tracker.delivered:,} messages delivered, "
-        f"{tracker.failed:,} failed, {lost:,} unconfirmed, {publisher.value_bytes / 1e6:,.1f} MB, "
-        f"in {elapsed:.1f} s ({outcome.posts / max(elapsed, 1e-9):,.0f} posts/s)"
-        + (f"; checkpoint: key {tracker.watermark} in {checkpoint}" if checkpoint else "")
+        f"emulate: {outcome.posts:,} posts read, {outcome.delivered:,} messages delivered, "
+        f"{outcome.failed:,} failed, {outcome.unconfirmed:,} unconfirmed, "
+        f"{outcome.value_bytes / 1e6:,.1f} MB, in {outcome.seconds:.1f} s "
+        f"({outcome.posts / max(outcome.seconds, 1e-9):,.0f} posts/s)"
+        + (f"; checkpoint: key {outcome.checkpoint_key} in {checkpoint}" if checkpoint else "")
     )
-    if tracker.failed or lost:
+    if outcome.failed or outcome.unconfirmed:
         raise UserError(
-            f"{tracker.failed + lost:,} messages were not delivered "
-            f"(first error: {tracker.first_error or 'no report before the flush timeout'}); "
+            f"{outcome.failed + outcome.unconfirmed:,} messages were not delivered "
+            f"(first error: {outcome.first_error or 'no report before the flush timeout'}); "
             + ("rerun with --resume to send them" if checkpoint else "rerun to send them")
         )
     if outcome.error:
         raise UserError(outcome.error + ("; rerun with --resume" if checkpoint else ""))
     return 130 if outcome.interrupted else 0
+
+
+def _replay(
+    args: argparse.Namespace,
+    engine: sa.Engine,
+    config: dict[str, Any],
+    topics: dict[str, str],
+    stop: StopRequest,
+) -> Outcome:
+    after = start_key(args)
+    with engine.connect() as connection:
+        posts, upto = replay_span(connection, after, args.limit)
+    engine.dispose()
+    jobs = [
+        TableJob(
+            table=table,
+            topic=topics[table],
+            db_url=args.db_url,
+            producer=config,
+            after=after,
+            page=args.page_size,
+            rate=args.rate,
+        )
+        for table in TABLE_KEYS
+    ]
+    progress = Progress("emulate", total=posts, unit="posts")
+    outcome = replay_tables(
+        jobs, upto=upto, progress=progress, checkpoint=args.checkpoint, stop=stop
+    )
+    outcome.seconds = progress.elapsed
+    return outcome
+
+
+def _random(
+    args: argparse.Namespace,
+    engine: sa.Engine,
+    config: dict[str, Any],
+    topics: dict[str, str],
+    stop: StopRequest,
+) -> Outcome:
+    posts = random_posts(
+        engine,
+        seed=args.seed,
+        count=args.count,
+        duration=args.duration,
+        max_interval=args.max_interval,
+        stop=stop,
+    )
+    progress = Progress("emulate", total=args.count, unit="posts")
+    outcome = send_random(posts, Publisher(config, topics), progress, stop)
+    outcome.seconds = progress.elapsed
+    return outcome
 
 
 def _require_tables(engine: sa.Engine) -> None:

@@ -1,4 +1,4 @@
-"""Send posts to Kafka and know, from the delivery reports, which posts are safely stored."""
+"""Send rows to Kafka and know, from the delivery reports, which keys are safely stored."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from ingestion.emulate.encode import encode_key, encode_row
 from ingestion.emulate.source import Post
 
 # Tuned for throughput with no loss: idempotence keeps retries from duplicating or reordering,
@@ -28,50 +27,66 @@ PRODUCER_DEFAULTS: dict[str, str | int | bool] = {
 }
 
 
+class Batch:
+    """Messages tracked as one unit (a post's rows, or a page of a table): delivered when each
+    of them is. Counting per batch rather than per message keeps the delivery callback to an
+    increment."""
+
+    __slots__ = ("_tracker", "closed", "failed", "last_key", "reported", "sent")
+
+    def __init__(self, tracker: DeliveryTracker) -> None:
+        self._tracker = tracker
+        self.sent = 0
+        self.reported = 0
+        self.failed = 0
+        self.last_key: int | None = None
+        self.closed = False
+
+    def report(self, error: KafkaError | None, _message: Message | None = None) -> None:
+        self.reported += 1
+        if error is None:
+            self._tracker.delivered += 1
+        else:
+            self.failed += 1
+            self._tracker.failed += 1
+            self._tracker.first_error = self._tracker.first_error or error.str()
+
+    def close(self) -> None:
+        """No more messages will join the batch."""
+        self.closed = True
+
+
 class DeliveryTracker:
-    """Counts delivery reports per post. The watermark is the key of the last post such that
-    it and every post sent before it had all their messages acknowledged: a checkpoint that
-    never skips an unacknowledged post."""
+    """The watermark is the last key of the last batch such that it and every batch opened
+    before it are closed and had all their messages delivered: a checkpoint that never skips
+    an unacknowledged message, whatever order the reports come in."""
 
     def __init__(self) -> None:
-        self._outstanding: dict[int, int] = {}  # sequence number -> messages not yet reported
-        self._keys: dict[int, int] = {}
-        self._order: deque[int] = deque()
-        self._failed: set[int] = set()
-        self._next_seq = 0
+        self._open: deque[Batch] = deque()
         self.watermark: int | None = None
         self.delivered = 0
         self.failed = 0
         self.first_error: str | None = None
 
-    def sent(self, key: int, messages: int) -> int:
-        seq = self._next_seq
-        self._next_seq += 1
-        self._outstanding[seq] = messages
-        self._keys[seq] = key
-        self._order.append(seq)
-        return seq
+    def batch(self) -> Batch:
+        batch = Batch(self)
+        self._open.append(batch)
+        return batch
 
-    def reported(self, seq: int, error: KafkaError | None) -> None:
-        if error is None:
-            self.delivered += 1
-        else:
-            self.failed += 1
-            self._failed.add(seq)
-            self.first_error = self.first_error or error.str()
-        self._outstanding[seq] -= 1
-        self._advance()
+    def advance(self) -> None:
+        """Move the watermark past every finished batch at the head."""
+        batches = self._open
+        while batches:
+            head = batches[0]
+            if not head.closed or head.failed or head.reported < head.sent:
+                return
+            batches.popleft()
+            if head.last_key is not None:
+                self.watermark = head.last_key
 
-    def _advance(self) -> None:
-        order = self._order
-        while order and self._outstanding[order[0]] == 0 and order[0] not in self._failed:
-            seq = order.popleft()
-            del self._outstanding[seq]
-            self.watermark = self._keys.pop(seq)
 
-    @property
-    def in_flight(self) -> int:
-        return sum(self._outstanding.values())
+def encode_key(key: int) -> bytes:
+    return str(key).encode("ascii")
 
 
 class Publisher:
@@ -82,28 +97,38 @@ class Publisher:
         self.tracker = DeliveryTracker()
         self.value_bytes = 0
 
+    def produce(self, batch: Batch, table: str, key: int, value: bytes) -> None:
+        """Queue one row's message as part of `batch`. Blocks briefly while the local queue is
+        full instead of dropping anything. Delivery reports are served by `poll`, which the
+        caller runs every so often: once per message would cost more than the message."""
+        batch.sent += 1
+        batch.last_key = key
+        self.value_bytes += len(value)
+        topic = self._topics[table]
+        encoded_key = encode_key(key)
+        while True:
+            try:
+                self._producer.produce(topic, value, encoded_key, on_delivery=batch.report)
+                return
+            except BufferError:
+                self._producer.poll(0.05)
+
     def publish(self, post: Post) -> int:
-        """Queue the post's messages; returns how many. Blocks briefly while the local queue is
-        full instead of dropping anything."""
-        rows = [(table, row) for table, row in post.rows.items() if row is not None]
-        seq = self.tracker.sent(post.key, len(rows))
-        key = encode_key(post.key)
+        """Queue the post's messages as one batch; returns how many."""
+        batch = self.tracker.batch()
+        for table, row in post.rows.items():
+            if row is not None:
+                self.produce(batch, table, post.key, row)
+        batch.last_key = post.key
+        batch.close()
+        return batch.sent
 
-        def report(error: KafkaError | None, _message: Message) -> None:
-            self.tracker.reported(seq, error)
-
-        for table, row in rows:
-            value = encode_row(row)
-            self.value_bytes += len(value)
-            while True:
-                try:
-                    self._producer.produce(self._topics[table], value, key, on_delivery=report)
-                    break
-                except BufferError:
-                    self._producer.poll(0.05)
+    def poll(self) -> None:
         self._producer.poll(0)
-        return len(rows)
+        self.tracker.advance()
 
     def flush(self, timeout: float) -> int:
         """Wait for outstanding delivery reports; returns the number still outstanding."""
-        return self._producer.flush(timeout)
+        remaining = self._producer.flush(timeout)
+        self.tracker.advance()
+        return remaining

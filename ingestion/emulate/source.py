@@ -1,11 +1,14 @@
-"""Read posts from the source database: each of the three tables streamed in key order with
-keyset pagination, merged by key into posts."""
+"""Read the source tables as Kafka message values.
+
+The database renders each row as JSON itself (JSON_OBJECT over the table's columns,
+with their original names): it does so in C, in its own process, where building the same text
+in Python was the emulator's largest cost. The driver hands the bytes over untouched.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -14,108 +17,101 @@ TABLE_KEYS = {"pinterest_data": "index", "geolocation_data": "ind", "user_data":
 # Below every key of an INT column: the "after" of a read from the start.
 BEFORE_FIRST_KEY = -(2**63)
 
-# Written out per table: identifiers cannot be bound, values always are.
-_PAGE_SQL = {
-    "pinterest_data": sa.text(
-        "SELECT * FROM `pinterest_data` WHERE `index` > :after ORDER BY `index` LIMIT :page"
-    ),
-    "geolocation_data": sa.text(
-        "SELECT * FROM `geolocation_data` WHERE `ind` > :after ORDER BY `ind` LIMIT :page"
-    ),
-    "user_data": sa.text(
-        "SELECT * FROM `user_data` WHERE `ind` > :after ORDER BY `ind` LIMIT :page"
-    ),
-}
-_ONE_SQL = {
-    "pinterest_data": sa.text("SELECT * FROM `pinterest_data` WHERE `index` = :key"),
-    "geolocation_data": sa.text("SELECT * FROM `geolocation_data` WHERE `ind` = :key"),
-    "user_data": sa.text("SELECT * FROM `user_data` WHERE `ind` = :key"),
-}
-_KEY_RANGE_SQL = sa.text("SELECT MIN(`index`), MAX(`index`), COUNT(*) FROM `pinterest_data`")
-
-Row = dict[str, Any]
+Page = list[tuple[int, bytes]]
 
 
 @dataclass(frozen=True)
 class Post:
-    """One post: its key and its row in each table (None where a table has no row for it)."""
+    """One post: its key and each table's row as a message value (None where a table has no
+    row for it)."""
 
     key: int
-    rows: dict[str, Row | None]
+    rows: dict[str, bytes | None]
 
 
-def table_rows(
-    connection: sa.Connection, table: str, after: int, page: int
-) -> Iterator[tuple[int, Row]]:
-    """(key, row) of one table in key order after `after`, a page per query. Keyset pagination
-    keeps every page an index range scan, where LIMIT/OFFSET would rescan the skipped rows."""
-    key_column = TABLE_KEYS[table]
-    streaming = connection.execution_options(stream_results=True, max_row_buffer=page)
+@dataclass(frozen=True)
+class TableQueries:
+    """The two reads of one table. Identifiers are quoted by SQLAlchemy, values always bound."""
+
+    table: str
+    # (key, row) with :after < key <= :upto in key order, at most :page of them.
+    page: sa.Select[tuple[int, bytes]]
+    # (key, row) where key = :key.
+    one: sa.Select[tuple[int, bytes]]
+
+
+def table_queries(connection: sa.Connection, table: str) -> TableQueries:
+    key = sa.column(TABLE_KEYS[table])
+    names = [column["name"] for column in sa.inspect(connection).get_columns(table)]
+    pairs: list[sa.ColumnElement[object]] = []
+    for name in names:
+        pairs += [sa.literal(name), sa.column(name)]
+    # MySQL and MariaDB both write a space after every ':' and ','. MariaDB's JSON_COMPACT
+    # would save 4% of the bytes (before compression) for 15% of the emulator's throughput.
+    row = sa.cast(sa.func.json_object(*pairs), sa.LargeBinary)
+    columns = (key, row)
+    source = sa.table(table)
+    page = (
+        sa.select(*columns)
+        .select_from(source)
+        .where(key > sa.bindparam("after"), key <= sa.bindparam("upto"))
+        .order_by(key)
+        .limit(sa.bindparam("page"))
+    )
+    one = sa.select(*columns).select_from(source).where(key == sa.bindparam("key"))
+    return TableQueries(table, page, one)
+
+
+def table_pages(
+    connection: sa.Connection, queries: TableQueries, *, after: int, upto: int, page: int
+) -> Iterator[Page]:
+    """The table's rows with after < key <= upto in key order, a page per query. Keyset
+    pagination keeps every page an index range scan, where LIMIT/OFFSET would rescan the
+    skipped rows; a bounded page keeps memory flat."""
     while True:
-        result = streaming.execute(_PAGE_SQL[table], {"after": after, "page": page})
-        columns = list(result.keys())
-        position = columns.index(key_column)
-        fetched = 0
-        try:
-            for values in result:
-                fetched += 1
-                after = values[position]
-                yield after, dict(zip(columns, values, strict=True))
-        finally:
-            # Also when the reader stops early: an unbuffered result left open would be
-            # drained at interpreter exit, after its socket is gone.
-            result.close()
-        if fetched < page:
+        rows = connection.execute(queries.page, {"after": after, "upto": upto, "page": page}).all()
+        if rows:
+            yield [(key, value) for key, value in rows]
+        if len(rows) < page:
             return
+        after = rows[-1][0]
 
 
-def merge_posts(streams: dict[str, Iterator[tuple[int, Row]]]) -> Iterator[Post]:
-    """Merge per-table streams (each in key order) into posts in key order."""
-    heads: dict[str, tuple[int, Row] | None] = {t: next(s, None) for t, s in streams.items()}
-    while True:
-        keys = [head[0] for head in heads.values() if head is not None]
-        if not keys:
-            return
-        key = min(keys)
-        rows: dict[str, Row | None] = {}
-        for table, head in heads.items():
-            if head is not None and head[0] == key:
-                rows[table] = head[1]
-                heads[table] = next(streams[table], None)
-            else:
-                rows[table] = None
-        yield Post(key, rows)
-
-
-def replay_posts(engine: sa.Engine, *, after: int, page: int, limit: int | None) -> Iterator[Post]:
-    """Every post after `after` in key order (at most `limit`). One connection per table, so
-    the three unbuffered result sets can be read side by side."""
-    connections = [engine.connect() for _ in TABLE_KEYS]
-    streams = {
-        table: table_rows(connection, table, after, page)
-        for table, connection in zip(TABLE_KEYS, connections, strict=True)
-    }
-    try:
-        for count, post in enumerate(merge_posts(streams)):
-            if limit is not None and count >= limit:
-                return
-            yield post
-    finally:
-        for stream in streams.values():
-            stream.close()
-        for connection in connections:
-            connection.close()
-
-
-def fetch_post(connection: sa.Connection, key: int) -> Post:
-    rows: dict[str, Row | None] = {}
-    for table in TABLE_KEYS:
-        found = connection.execute(_ONE_SQL[table], {"key": key}).mappings().first()
-        rows[table] = dict(found) if found is not None else None
+def fetch_post(connection: sa.Connection, queries: list[TableQueries], key: int) -> Post:
+    rows: dict[str, bytes | None] = {}
+    for table in queries:
+        found = connection.execute(table.one, {"key": key}).first()
+        rows[table.table] = None if found is None else found[1]
     return Post(key, rows)
+
+
+_KEY_RANGE_SQL = sa.text("SELECT MIN(`index`), MAX(`index`), COUNT(*) FROM `pinterest_data`")
+_COUNT_AFTER_SQL = sa.text("SELECT COUNT(*) FROM `pinterest_data` WHERE `index` > :after")
+_NTH_KEY_AFTER_SQL = sa.text(
+    "SELECT `index` FROM `pinterest_data` WHERE `index` > :after "
+    "ORDER BY `index` LIMIT 1 OFFSET :skip"
+)
+_LAST_KEY_SQL = sa.text(
+    "SELECT GREATEST("
+    "COALESCE((SELECT MAX(`index`) FROM `pinterest_data`), :none), "
+    "COALESCE((SELECT MAX(`ind`) FROM `geolocation_data`), :none), "
+    "COALESCE((SELECT MAX(`ind`) FROM `user_data`), :none))"
+)
 
 
 def key_range(connection: sa.Connection) -> tuple[int, int, int] | None:
     """(min key, max key, number of posts), or None when the post table is empty."""
     low, high, count = connection.execute(_KEY_RANGE_SQL).one()
     return None if count == 0 else (int(low), int(high), int(count))
+
+
+def replay_span(connection: sa.Connection, after: int, limit: int | None) -> tuple[int, int]:
+    """(posts to send, last key to send) for a replay after `after`. Without a limit the span
+    ends at the last key of any table when the replay starts: rows of other tables past the
+    last post go too, rows inserted later are left for a resumed run."""
+    posts = int(connection.execute(_COUNT_AFTER_SQL, {"after": after}).scalar_one())
+    if limit is not None and limit < posts:
+        last = connection.execute(_NTH_KEY_AFTER_SQL, {"after": after, "skip": limit - 1})
+        return limit, int(last.scalar_one())
+    last_key = int(connection.execute(_LAST_KEY_SQL, {"none": BEFORE_FIRST_KEY}).scalar_one())
+    return posts, max(after, last_key)

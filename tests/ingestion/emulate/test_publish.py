@@ -1,43 +1,65 @@
-"""The delivery tracker decides the checkpoint: it must never pass an unacknowledged post."""
+"""The delivery tracker decides the checkpoint: it must never pass an unacknowledged message."""
 
 from confluent_kafka import KafkaError
 
-from ingestion.emulate.publish import DeliveryTracker
+from ingestion.emulate.publish import Batch, DeliveryTracker, encode_key
+
+
+def filled(tracker: DeliveryTracker, last_key: int, messages: int) -> Batch:
+    batch = tracker.batch()
+    batch.sent = messages
+    batch.last_key = last_key
+    batch.close()
+    return batch
+
+
+def deliver(batch: Batch, times: int, error: KafkaError | None = None) -> None:
+    for _ in range(times):
+        batch.report(error)
 
 
 def test_watermark_follows_send_order_not_report_order():
     tracker = DeliveryTracker()
-    a, b, c = tracker.sent(10, 3), tracker.sent(11, 3), tracker.sent(12, 3)
-    for _ in range(3):
-        tracker.reported(c, None)
-    assert tracker.watermark is None  # post 12 is done, but 10 and 11 are not
-    for _ in range(3):
-        tracker.reported(a, None)
+    a, b, c = filled(tracker, 10, 3), filled(tracker, 11, 3), filled(tracker, 12, 3)
+    deliver(c, 3)
+    tracker.advance()
+    assert tracker.watermark is None  # batch 12 is done, but 10 and 11 are not
+    deliver(a, 3)
+    tracker.advance()
     assert tracker.watermark == 10
-    tracker.reported(b, None)
-    tracker.reported(b, None)
+    deliver(b, 2)
+    tracker.advance()
     assert tracker.watermark == 10
-    tracker.reported(b, None)
+    deliver(b, 1)
+    tracker.advance()
     assert tracker.watermark == 12
     assert tracker.delivered == 9
-    assert tracker.in_flight == 0
 
 
 def test_a_failed_message_holds_the_watermark_back():
     tracker = DeliveryTracker()
-    first, second = tracker.sent(1, 2), tracker.sent(2, 1)
-    tracker.reported(first, None)
-    tracker.reported(first, KafkaError(KafkaError._MSG_TIMED_OUT))
-    tracker.reported(second, None)
+    first, second = filled(tracker, 1, 2), filled(tracker, 2, 1)
+    deliver(first, 1)
+    deliver(first, 1, KafkaError(KafkaError._MSG_TIMED_OUT))
+    deliver(second, 1)
+    tracker.advance()
     assert tracker.watermark is None
     assert (tracker.delivered, tracker.failed) == (2, 1)
     assert tracker.first_error is not None
 
 
-def test_repeated_keys_are_tracked_separately():
+def test_an_open_batch_holds_the_watermark_back_even_when_all_its_reports_are_in():
     tracker = DeliveryTracker()
-    first, again = tracker.sent(5, 1), tracker.sent(5, 1)
-    tracker.reported(again, None)
-    assert tracker.watermark is None
-    tracker.reported(first, None)
-    assert tracker.watermark == 5
+    batch = tracker.batch()
+    batch.sent, batch.last_key = 2, 7
+    deliver(batch, 2)
+    tracker.advance()
+    assert tracker.watermark is None, "more messages may still join an open batch"
+    batch.close()
+    tracker.advance()
+    assert tracker.watermark == 7
+
+
+def test_keys_are_the_decimal_text_of_the_post_key():
+    assert encode_key(0) == b"0"
+    assert encode_key(11153) == b"11153"

@@ -1,0 +1,239 @@
+"""One source table sent to its topic by a process of its own.
+
+Reading pages, handing rows to the Kafka client and serving its delivery reports are all
+Python-bound: in one process they kept one core busy while the other waited. A process per
+table uses both, and the three tables share no state but their common end (`Control`).
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field, replace
+from multiprocessing.context import BaseContext
+from multiprocessing.queues import Queue
+from typing import Any
+
+import sqlalchemy as sa
+
+from ingestion.db import describe
+from ingestion.emulate.publish import Publisher
+from ingestion.emulate.source import Page, table_pages, table_queries
+
+FLUSH_TIMEOUT_S = 60.0
+STATUS_EVERY_S = 0.5
+BATCH_ROWS = 1000
+BATCH_SECONDS = 0.2
+
+_RUNNING, _PAUSED = 0, 1
+
+
+@dataclass(frozen=True)
+class TableJob:
+    table: str
+    topic: str
+    db_url: str
+    producer: dict[str, Any]
+    after: int
+    page: int
+    rate: float | None  # rows per second; None is as fast as possible
+
+
+@dataclass
+class TableStatus:
+    """What a worker reports to the parent, every STATUS_EVERY_S and once at the end."""
+
+    table: str
+    rows: int = 0
+    delivered: int = 0
+    failed: int = 0
+    value_bytes: int = 0
+    last_sent: int | None = None
+    watermark: int | None = None  # last key with it and all keys before it delivered
+    end: int | None = None  # set when every row up to this key was sent
+    first_error: str | None = None  # first failed delivery
+    error: str | None = None  # why the worker stopped early
+    done: bool = False
+
+
+class Control:
+    """Shared between the parent and the workers: the last key to send, and a pause in which
+    every worker reports how far it got. A stop pauses all, moves the end to the furthest
+    of them and lets the others catch up, so an interrupted replay leaves every table sent up
+    to the same key and a resume sends nothing twice."""
+
+    def __init__(self, context: BaseContext, workers: int, after: int, upto: int) -> None:
+        self.state = context.Value("b", _RUNNING, lock=False)
+        self.upto = context.Value("q", upto, lock=False)
+        self.reached = context.Array("q", [after] * workers, lock=False)
+        self.waiting = context.Array("b", workers, lock=False)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.state.value == _RUNNING)
+
+    def wait_for_end(self, worker: int, reached: int) -> int:
+        """In a worker, during a pause: say how far it got, wait for the new end, return it."""
+        self.reached[worker] = reached
+        self.waiting[worker] = 1
+        while self.state.value == _PAUSED:
+            time.sleep(0.01)
+        self.waiting[worker] = 0
+        return int(self.upto.value)
+
+    def leave(self, worker: int, reached: int) -> None:
+        """In a worker that ends: it will not send past `reached`."""
+        self.reached[worker] = reached
+        self.waiting[worker] = 1
+
+    def align_end(self, alive: Callable[[int], bool]) -> int:
+        """In the parent: pause the workers, end them all at the furthest key any has sent."""
+        self.state.value = _PAUSED
+        workers = range(len(self.waiting))
+        while not all(self.waiting[i] or not alive(i) for i in workers):
+            time.sleep(0.01)
+        end = min(int(self.upto.value), max(self.reached[i] for i in workers))
+        self.upto.value = end
+        self.state.value = _RUNNING
+        return end
+
+
+def prefetched(pages: Iterator[Page], depth: int = 2) -> Generator[Page, None, None]:
+    """The pages, read ahead by a thread: the database renders the next page while this
+    process sends the current one. Errors arrive in order, after the pages before them."""
+    ahead: queue.Queue[Page | BaseException | None] = queue.Queue(depth)
+    closing = threading.Event()
+
+    def offer(item: Page | BaseException | None) -> bool:
+        """Queue the item unless the consumer left; False if it did."""
+        while not closing.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for page in pages:
+                if not offer(page):
+                    return
+            offer(None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            offer(exc)
+
+    reader = threading.Thread(target=read, name="page-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        closing.set()
+        # The reader shares this process's connection: it must be done with it before the
+        # caller closes or reuses it.
+        reader.join()
+
+
+@dataclass
+class _Pacer:
+    rate: float | None
+    started: float = field(default_factory=time.monotonic)
+
+    def wait(self, sent: int) -> None:
+        if self.rate is not None:
+            delay = self.started + sent / self.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+
+def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[TableStatus]) -> None:
+    """Process entry point: send the table's rows after job.after up to control.upto."""
+    # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    status = TableStatus(job.table)
+    publisher = Publisher(job.producer, {job.table: job.topic})
+    engine = sa.create_engine(job.db_url)
+    try:
+        with engine.connect() as connection:
+            queries = table_queries(connection, job.table)
+            upto = int(control.upto.value)
+            pages = prefetched(
+                table_pages(connection, queries, after=job.after, upto=upto, page=job.page)
+            )
+            try:
+                _send_pages(job, worker, control, pages, publisher, status, statuses)
+            finally:
+                pages.close()
+    except sa.exc.DBAPIError as exc:
+        status.error = f"lost the source database after {status.rows:,} rows: {describe(exc)}"
+    except Exception as exc:
+        status.error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        last = status.last_sent if status.last_sent is not None else job.after
+        control.leave(worker, status.end if status.end is not None else last)
+        publisher.flush(FLUSH_TIMEOUT_S)
+        engine.dispose()
+        _snapshot(status, publisher)
+        status.done = True
+        statuses.put(status)
+
+
+def _send_pages(
+    job: TableJob,
+    worker: int,
+    control: Control,
+    pages: Iterator[Page],
+    publisher: Publisher,
+    status: TableStatus,
+    statuses: Queue[TableStatus],
+) -> None:
+    pacer = _Pacer(job.rate)
+    tracker = publisher.tracker
+    upto = int(control.upto.value)
+    last_report = last_poll = time.monotonic()
+    batch = tracker.batch()
+    try:
+        for page in pages:
+            for key, value in page:
+                if not control.running:
+                    reached = status.last_sent if status.last_sent is not None else job.after
+                    upto = control.wait_for_end(worker, reached)
+                if key > upto:
+                    status.end = upto
+                    return
+                pacer.wait(status.rows)
+                publisher.produce(batch, job.table, key, value)
+                status.last_sent = key
+                status.rows += 1
+                # A batch is the unit of the checkpoint: a few thousand rows, or what a slow
+                # rate sends in a fraction of a second.
+                if batch.sent >= BATCH_ROWS or (
+                    job.rate is not None and time.monotonic() - last_poll >= BATCH_SECONDS
+                ):
+                    batch.close()
+                    batch = tracker.batch()
+                    publisher.poll()
+                    last_poll = time.monotonic()
+            if time.monotonic() - last_report >= STATUS_EVERY_S:
+                last_report = time.monotonic()
+                statuses.put(_snapshot(status, publisher))
+        status.end = upto
+    finally:
+        batch.close()
+
+
+def _snapshot(status: TableStatus, publisher: Publisher) -> TableStatus:
+    tracker = publisher.tracker
+    status.delivered = tracker.delivered
+    status.failed = tracker.failed
+    status.watermark = tracker.watermark
+    status.first_error = tracker.first_error
+    status.value_bytes = publisher.value_bytes
+    return replace(status)
