@@ -5,7 +5,8 @@ components measured in the same run. Prints a table and writes bench/results/<ti
     .venv/bin/python bench/run.py --full     # adds 1,000,000 posts (make bench-full)
 
 Needs the stack running (`make up`). It reloads the source tables, so run it on a stack whose
-data you can regenerate.
+data you can regenerate. Also draws bench/results/<timestamp>.png and bench/chart.png: time
+against posts, log-log, for both stages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import platform
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -27,14 +29,56 @@ RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
 SIZES_QUICK = [11_154, 100_000]
 SIZES_FULL = [11_154, 100_000, 1_000_000]
-# Runs a command and prints its peak resident memory (KiB) as the last line of stderr: the
-# children of this wrapper are exactly the measured command.
-PEAK_WRAPPER = (
-    "import resource, subprocess, sys\n"
-    "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "print(f'peak_kib={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
+SAMPLE_EVERY_S = 0.1
+SINK_IDLE_S = 5
+
+
+class TreeMemory:
+    """Peak memory of a command and every process it starts (the emulator runs one per table):
+    the summed proportional set size (PSS) of the tree, sampled every SAMPLE_EVERY_S, so pages
+    the processes share are counted once."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kib = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(SAMPLE_EVERY_S):
+            self.peak_kib = max(self.peak_kib, sum(map(_pss_kib, _tree(self.pid))))
+
+    def stop(self) -> float:
+        """Stop sampling; the peak in MiB."""
+        self._done.set()
+        self._thread.join()
+        return self.peak_kib / 1024
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name (2nd field) may hold spaces: the parent pid follows its ')'.
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # exited meanwhile
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree = [root]
+    for pid in tree:
+        tree.extend(child for child, parent in parents.items() if parent == pid)
+    return tree
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 @dataclass
@@ -44,20 +88,30 @@ class Measured:
     stdout: str
 
 
-def run(argv: list[str], env: dict[str, str] | None = None) -> Measured:
-    started = time.monotonic()
-    result = subprocess.run(
-        [PYTHON, "-c", PEAK_WRAPPER, *argv],
+def start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        argv,
         cwd=REPO,
         env={**os.environ, **(env or {})},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def finish(process: subprocess.Popen[str], memory: TreeMemory, started: float) -> Measured:
+    stdout, stderr = process.communicate()
     seconds = time.monotonic() - started
-    if result.returncode != 0:
-        sys.exit(f"benchmark step failed: {' '.join(argv)}\n{result.stderr[-2000:]}")
-    peak = re.search(r"peak_kib=(\d+)", result.stderr)
-    return Measured(seconds, int(peak.group(1)) / 1024 if peak else 0.0, result.stdout)
+    peak = memory.stop()
+    if process.returncode != 0:
+        sys.exit(f"benchmark step failed: {' '.join(process.args)}\n{stderr[-2000:]}")
+    return Measured(seconds, peak, stdout)
+
+
+def run(argv: list[str], env: dict[str, str] | None = None) -> Measured:
+    started = time.monotonic()
+    process = start(argv, env)
+    return finish(process, TreeMemory(process.pid), started)
 
 
 def module(name: str, *args: str) -> list[str]:
@@ -83,17 +137,20 @@ def settings() -> dict[str, str]:
 @dataclass
 class SizeResult:
     posts: int
+    # Each stage alone, on the same data, against its ceiling.
     emulate_seconds: float
     emulate_posts_per_s: float
     emulate_messages_per_s: float
     emulate_mb_per_s: float
-    emulate_peak_mib: float
     sink_busy_seconds: float
     sink_records_per_s: float
-    sink_peak_mib: float
+    # Both side by side, as in production: MySQL -> S3.
     end_to_end_seconds: float
     end_to_end_posts_per_s: float
+    emulate_peak_mib: float
+    sink_peak_mib: float
     dbt_build_seconds: float
+    objects: int = 0
     producer_ceiling_messages_per_s: float = 0.0
     producer_ceiling_mb_per_s: float = 0.0
     s3_ceiling_records_per_s: float = 0.0
@@ -173,15 +230,15 @@ def s3_ceiling(
     return objects * records_per_object / (time.monotonic() - started)
 
 
-def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
-    lane = f"bench{posts}x{uuid.uuid4().hex[:6]}"
-    lane_env = {
+def lane_env(lane: str) -> dict[str, str]:
+    return {
         "PINTEREST_TOPIC_PREFIX": lane,
         "SINK_TOPICS_DIR": f"bench-{lane}/topics",
         "SINK_GROUP": f"{lane}-s3-sink",
     }
-    run(module("ingestion.generate", "--rows", str(posts), "--truncate"))
 
+
+def create_topics(env: dict[str, str], lane: str) -> None:
     # The sink subscribes by pattern: its topics must exist before it joins.
     from confluent_kafka.admin import AdminClient
 
@@ -189,37 +246,50 @@ def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
 
     ensure_topics(AdminClient({"bootstrap.servers": env["KAFKA_BOOTSTRAP_SERVERS"]}), lane, 3)
 
-    # End to end: the emulator and the sink side by side, as in production.
+
+def sink_command() -> list[str]:
+    return module("ingestion.sink", "--until-idle", str(SINK_IDLE_S))
+
+
+def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
+    run(module("ingestion.generate", "--rows", str(posts), "--truncate"))
+    tag = f"bench{posts}x{uuid.uuid4().hex[:6]}"
+
+    # Each stage alone: the emulator fills the topics, then the sink lands them.
+    alone = lane_env(f"{tag}a")
+    create_topics(env, alone["PINTEREST_TOPIC_PREFIX"])
+    emulate = run(module("ingestion.emulate"), alone).stdout
+    sink = run(sink_command(), alone).stdout
+
+    # End to end: both side by side, as in production, on a fresh lane.
+    both = lane_env(f"{tag}b")
+    create_topics(env, both["PINTEREST_TOPIC_PREFIX"])
     started = time.monotonic()
-    sink = subprocess.Popen(
-        [PYTHON, "-c", PEAK_WRAPPER, *module("ingestion.sink", "--until-idle", "5")],
-        cwd=REPO,
-        env={**os.environ, **lane_env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    emulate = run(module("ingestion.emulate"), lane_env)
-    sink_out, sink_err = sink.communicate()
-    if sink.returncode != 0:
-        sys.exit(f"the sink failed:\n{sink_err[-2000:]}")
-    end_to_end = time.monotonic() - started - 5  # the sink's idle wait is not work
-    sink_peak = number(r"peak_kib=(\d+)", sink_err) / 1024
+    sink_process = start(sink_command(), both)
+    sink_memory = TreeMemory(sink_process.pid)
+    emulate_both = run(module("ingestion.emulate"), both)
+    sink_both = finish(sink_process, sink_memory, started)
+    end_to_end = sink_both.seconds - SINK_IDLE_S  # the sink's idle wait is not work
+    if number(r"([\d,]+) records landed", sink_both.stdout) != number(
+        r"([\d,]+) messages delivered", emulate_both.stdout
+    ):
+        sys.exit(f"end to end: the sink did not land every message:\n{sink_both.stdout}")
 
-    messages = number(r"([\d,]+) messages delivered", emulate.stdout)
-    megabytes = number(r"([\d.,]+) MB, in", emulate.stdout)
-    emulate_seconds = number(r"in ([\d.]+) s \(", emulate.stdout)
-    landed = number(r"([\d,]+) records landed", sink_out)
-    objects = number(r"in ([\d,]+) objects", sink_out)
-    busy = number(r"; ([\d.]+) s busy", sink_out)
+    messages = number(r"([\d,]+) messages delivered", emulate)
+    megabytes = number(r"([\d.,]+) MB, in", emulate)
+    emulate_seconds = number(r"in ([\d.]+) s \(", emulate)
+    landed = number(r"([\d,]+) records landed", sink)
+    objects = number(r"in ([\d,]+) objects", sink)
+    busy = number(r"; ([\d.]+) s busy", sink)
 
-    # dbt reads the environment only: the stack's settings, then this lane's.
+    # dbt reads the environment only: the stack's settings, then the end-to-end lane's.
+    lane = both["PINTEREST_TOPIC_PREFIX"]
     dbt_env = {
         **env,
         "PINTEREST_RAW_ROOT": f"s3a://{env['S3_BUCKET']}/bench-{lane}/topics",
         "PINTEREST_RAW_SCHEMA": f"{lane}_raw",
         "DBT_SCHEMA": lane,
-        **lane_env,
+        **both,
     }
     dbt = str(Path(PYTHON).parent / "dbt")
     run([dbt, "run-operation", "stage_external_sources"], dbt_env)
@@ -231,13 +301,14 @@ def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
         emulate_posts_per_s=posts / emulate_seconds,
         emulate_messages_per_s=messages / emulate_seconds,
         emulate_mb_per_s=megabytes / emulate_seconds,
-        emulate_peak_mib=emulate.peak_mib,
         sink_busy_seconds=busy,
         sink_records_per_s=landed / busy,
-        sink_peak_mib=sink_peak,
         end_to_end_seconds=end_to_end,
         end_to_end_posts_per_s=posts / end_to_end,
+        emulate_peak_mib=emulate_both.peak_mib,
+        sink_peak_mib=sink_both.peak_mib,
         dbt_build_seconds=build.seconds,
+        objects=int(objects),
     )
     record_size = int(megabytes * 1e6 / messages)
     result.producer_ceiling_messages_per_s, result.producer_ceiling_mb_per_s = producer_ceiling(
@@ -259,13 +330,17 @@ def table(results: list[SizeResult]) -> str:
     rows = [
         (
             "posts",
-            "emulate posts/s",
-            "vs Kafka ceiling",
-            "emulate MiB",
+            "emulator posts/s",
+            "msgs/s",
+            "Kafka ceiling",
+            "ratio",
             "sink records/s",
-            "vs S3 ceiling",
-            "sink MiB",
+            "S3 ceiling",
+            "ratio",
+            "sink/emulator",
             "MySQL->S3 s",
+            "emulator MiB",
+            "sink MiB",
             "dbt build s",
         )
     ]
@@ -274,12 +349,16 @@ def table(results: list[SizeResult]) -> str:
             (
                 f"{r.posts:,}",
                 f"{r.emulate_posts_per_s:,.0f}",
+                f"{r.emulate_messages_per_s:,.0f}",
+                f"{r.producer_ceiling_messages_per_s:,.0f}",
                 f"{r.ratios['emulator_vs_producer_ceiling']:.2f}",
-                f"{r.emulate_peak_mib:.0f}",
                 f"{r.sink_records_per_s:,.0f}",
+                f"{r.s3_ceiling_records_per_s:,.0f}",
                 f"{r.ratios['sink_vs_s3_ceiling']:.2f}",
-                f"{r.sink_peak_mib:.0f}",
+                f"{r.ratios['sink_vs_emulator']:.2f}",
                 f"{r.end_to_end_seconds:.1f}",
+                f"{r.emulate_peak_mib:.0f}",
+                f"{r.sink_peak_mib:.0f}",
                 f"{r.dbt_build_seconds:.1f}",
             )
         )
@@ -289,25 +368,66 @@ def table(results: list[SizeResult]) -> str:
     )
 
 
+def chart(results: list[SizeResult], path: Path) -> None:
+    """Time against posts, log-log, for both stages; dotted: time growing as the data does."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    posts = [r.posts for r in results]
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for label, seconds in (
+        ("MySQL -> S3 (emulator and sink)", [r.end_to_end_seconds for r in results]),
+        ("dbt build", [r.dbt_build_seconds for r in results]),
+    ):
+        (line,) = axes.plot(posts, seconds, marker="o", label=label)
+        proportional = [seconds[0] * p / posts[0] for p in posts]
+        axes.plot(posts, proportional, linestyle=":", color=line.get_color(), alpha=0.6)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("posts")
+    axes.set_ylabel("seconds")
+    axes.set_title("Pipeline time against posts (dotted: proportional to the data)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def machine() -> dict[str, object]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    memory = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model.group(1) if model else "unknown",
+        "memory_gib": round(int(memory.group(1)) / 2**20, 1) if memory else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="add the 1,000,000-post size")
     args = parser.parse_args()
     env = settings()
-    results = [measure_size(posts, env) for posts in (SIZES_FULL if args.full else SIZES_QUICK)]
+    results = []
+    for posts in SIZES_FULL if args.full else SIZES_QUICK:
+        print(f"measuring {posts:,} posts", file=sys.stderr, flush=True)
+        results.append(measure_size(posts, env))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    machine = {
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
     out = RESULTS / f"{stamp}.json"
     out.write_text(
-        json.dumps({"machine": machine, "results": [asdict(r) for r in results]}, indent=2) + "\n"
+        json.dumps({"machine": machine(), "results": [asdict(r) for r in results]}, indent=2) + "\n"
     )
+    chart(results, RESULTS / f"{stamp}.png")
+    chart(results, REPO / "bench" / "chart.png")
     print(table(results))
-    print(f"\nwritten to {out.relative_to(REPO)}")
+    print(f"\nwritten to {out.relative_to(REPO)} and bench/chart.png")
     return 0
 
 

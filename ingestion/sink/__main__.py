@@ -65,7 +65,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         "top folder of the layout (Connect's topics.dir)",
         default="topics",
     )
-    option("--flush-size", "SINK_FLUSH_SIZE", "records per object", default=1000, type=positive_int)
+    option(
+        "--flush-size", "SINK_FLUSH_SIZE", "records per object", default=10_000, type=positive_int
+    )
     option(
         "--rotate-interval-ms",
         "SINK_ROTATE_INTERVAL_MS",

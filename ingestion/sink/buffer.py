@@ -16,7 +16,10 @@ class PartitionBuffer:
     start_offset: int | None = None
     next_offset: int | None = None
     first_timestamp: int | None = None
-    lines: list[bytes] = field(default_factory=list)
+    # The object's body as it grows: one buffer rather than an object per record keeps the
+    # sink's memory at the size of the data it holds.
+    data: bytearray = field(default_factory=bytearray)
+    records: int = 0
     dead_lettered: int = 0
     opened_at: float = field(default_factory=time.monotonic)
 
@@ -31,7 +34,9 @@ class PartitionBuffer:
         if self.start_offset is None:
             self.start_offset = offset
             self.first_timestamp = timestamp
-        self.lines.append(line)
+        self.data += line
+        self.data += b"\n"
+        self.records += 1
 
     def skip(self, offset: int) -> None:
         """A record that went to the dead-letter topic: consumed, not landed."""
@@ -44,9 +49,10 @@ class PartitionBuffer:
         return self.first_offset is not None
 
     def body(self) -> bytes:
-        return b"\n".join(self.lines) + b"\n"
+        return bytes(self.data)
 
     def reset(self) -> None:
         self.first_offset = self.start_offset = self.next_offset = self.first_timestamp = None
-        self.lines = []
+        self.data = bytearray()
+        self.records = 0
         self.dead_lettered = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import orjson
 from confluent_kafka import Message
 
 # Kafka Connect's dead-letter header names, so tools written for Connect's DLQ read ours.
@@ -15,22 +16,26 @@ HEADER_ERROR = "__connect.errors.exception.message"
 
 
 def landing_problem(value: bytes | None) -> str | None:
-    """Why a value cannot be landed as one line of a JSON-lines object, or None if it can."""
+    """Why a value cannot be landed as one line of a JSON-lines object, or None if it can.
+
+    JSON is checked by orjson: strictly RFC 8259 (no NaN or Infinity, no lone surrogate
+    escapes), and several times faster than the standard library, which made this check the
+    sink's largest cost."""
     if value is None:
         return "value is null"
     try:
-        text = value.decode("utf-8")
-    except UnicodeDecodeError:
-        return "value is not UTF-8"
-    try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "value is not UTF-8"
         return "value is not JSON"
     if not isinstance(parsed, dict):
         return f"value is a JSON {type(parsed).__name__}, not an object"
     # Valid JSON can hold raw line breaks only as whitespace between tokens; landed verbatim
     # they would split the record across lines.
-    if "\n" in text or "\r" in text:
+    if b"\n" in value or b"\r" in value:
         return "value spans several lines"
     return None
 

@@ -32,7 +32,7 @@ from ingestion.sink.records import dead_letter, landing_problem
 
 @dataclass(frozen=True)
 class Rotation:
-    flush_size: int = 1000
+    flush_size: int = 10_000
     # On record timestamps: deterministic, so a rerun cuts objects at the same records.
     interval_ms: int | None = None
     # On the wall clock: bounds latency on a quiet topic, but a rerun may cut elsewhere.
@@ -150,7 +150,7 @@ class S3Sink:
             self._produce_dead_letter(message.key(), value, headers)
             buffer.skip(offset)
             self.stats.dead_lettered[topic] += 1
-        if len(buffer.lines) >= self.rotation.flush_size:
+        if buffer.records >= self.rotation.flush_size:
             self._land(buffer)
 
     def rotate_on_schedule(self) -> None:
@@ -189,7 +189,7 @@ class S3Sink:
                 f"could not write to the dead-letter topic {self.dlq_topic}: "
                 f"{self._dlq_errors[0] if self._dlq_errors else 'timed out'}"
             )
-        if buffer.lines:
+        if buffer.records:
             assert buffer.start_offset is not None and buffer.next_offset is not None
             assert buffer.first_offset is not None
             self.landing.upload(
@@ -210,7 +210,7 @@ class S3Sink:
         except KafkaException as exc:
             # Landed but not committed: the next run finds the object and skips past it.
             raise UserError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
-        self.on_records(len(buffer.lines) + buffer.dead_lettered)
+        self.on_records(buffer.records + buffer.dead_lettered)
         self.stats.last_landed_at = time.monotonic()
         buffer.reset()
 

@@ -18,6 +18,10 @@ from ingestion.sink.records import landing_problem
         (b"42", "value is a JSON int, not an object"),
         (b'{"ind":\n1}', "value spans several lines"),
         (b"", "value is not JSON"),
+        # Strict RFC 8259: what Python's json module would let through.
+        (b'{"latitude": NaN}', "value is not JSON"),
+        (b'{"title": "\\ud800"}', "value is not JSON"),
+        (b'{"ind": 1}\r', "value spans several lines"),
     ],
 )
 def test_landing_problem(value, problem):
