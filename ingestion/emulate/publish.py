@@ -27,6 +27,10 @@ PRODUCER_DEFAULTS: dict[str, str | int | bool] = {
 }
 
 
+# How long a run waits at its end for the last delivery reports.
+FLUSH_TIMEOUT_S = 60.0
+
+
 class Batch:
     """Messages tracked as one unit (a post's rows, or a page of a table): delivered when each
     of them is. Counting per batch rather than per message keeps the delivery callback to an
@@ -127,7 +131,7 @@ class Publisher:
         self._producer.poll(0)
         self.tracker.advance()
 
-    def flush(self, timeout: float) -> int:
+    def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> int:
         """Wait for outstanding delivery reports; returns the number still outstanding."""
         remaining = self._producer.flush(timeout)
         self.tracker.advance()

@@ -16,14 +16,9 @@ from pathlib import Path
 
 from ingestion.emulate.checkpoint import save_checkpoint
 from ingestion.emulate.outcome import Outcome
+from ingestion.emulate.publish import FLUSH_TIMEOUT_S
 from ingestion.emulate.source import BEFORE_FIRST_KEY
-from ingestion.emulate.table_worker import (
-    FLUSH_TIMEOUT_S,
-    Control,
-    TableJob,
-    TableStatus,
-    run_table,
-)
+from ingestion.emulate.table_worker import Control, TableJob, TableStatus, run_table
 from ingestion.progress import Progress
 from ingestion.stopping import StopRequest
 

@@ -16,8 +16,6 @@ from ingestion.errors import UserError
 from ingestion.progress import Progress
 from ingestion.stopping import StopRequest
 
-FLUSH_TIMEOUT_S = 60.0
-
 
 def send_random(
     posts: Iterable[Post], publisher: Publisher, progress: Progress, stop: StopRequest
@@ -42,7 +40,7 @@ def send_random(
         if closer is not None:
             closer()  # releases its database connection now
         progress.close()
-        publisher.flush(FLUSH_TIMEOUT_S)
+        publisher.flush()
     tracker = publisher.tracker
     outcome.delivered = tracker.delivered
     outcome.failed = tracker.failed

@@ -23,7 +23,6 @@ from ingestion.db import describe
 from ingestion.emulate.publish import Publisher
 from ingestion.emulate.source import Page, table_pages, table_queries
 
-FLUSH_TIMEOUT_S = 60.0
 STATUS_EVERY_S = 0.5
 BATCH_ROWS = 1000
 BATCH_SECONDS = 0.2
@@ -178,7 +177,7 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
     finally:
         last = status.last_sent if status.last_sent is not None else job.after
         control.leave(worker, status.end if status.end is not None else last)
-        publisher.flush(FLUSH_TIMEOUT_S)
+        publisher.flush()
         engine.dispose()
         _snapshot(status, publisher)
         status.done = True
