@@ -3,9 +3,10 @@ named by KAFKA_CLIENT_CONFIG (so the same command reaches MSK with SASL_SSL or I
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -14,6 +15,7 @@ from ingestion.errors import UserError
 from ingestion.settings import Settings
 
 CLIENT_CONFIG_VAR = "KAFKA_CLIENT_CONFIG"
+Client = TypeVar("Client")
 # Our own property (not librdkafka's): sign in to MSK with IAM, in this region.
 MSK_IAM_REGION = "aws.msk.iam.region"
 
@@ -78,15 +80,21 @@ class MskIamToken:
         return signed, expiry_ms / 1000
 
 
+def create_client(factory: Callable[[dict[str, Any]], Client], config: dict[str, Any]) -> Client:
+    """A Producer, Consumer or AdminClient; a setting librdkafka rejects (alone, or with the
+    command's own) is the user's to fix, so it becomes one line rather than a traceback."""
+    try:
+        return factory(config)
+    except KafkaException as exc:
+        raise UserError(
+            f"invalid Kafka client setting: {exc.args[0].str()} (check {CLIENT_CONFIG_VAR})"
+        ) from None
+
+
 def check_reachable(config: dict[str, Any], timeout: float = 10.0) -> None:
     """Fail with one clear line when a setting is invalid or no broker answers, instead of
     retrying forever."""
-    try:
-        admin = AdminClient({**config, "log_level": 0})
-    except KafkaException as exc:
-        raise UserError(
-            f"invalid Kafka client setting: {exc.args[0].str()} (check KAFKA_CLIENT_CONFIG)"
-        ) from None
+    admin = create_client(AdminClient, {**config, "log_level": 0})
     try:
         admin.list_topics(timeout=timeout)
     except KafkaException as exc:

@@ -10,7 +10,7 @@ from confluent_kafka import Consumer, Producer
 
 from ingestion.cli import add_env_option, positive_float, positive_int
 from ingestion.errors import UserError, run_cli
-from ingestion.kafka_client import check_reachable, client_config
+from ingestion.kafka_client import check_reachable, client_config, create_client
 from ingestion.progress import Progress
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
@@ -116,21 +116,26 @@ def main(argv: list[str] | None = None) -> int:
     base = client_config(settings, args.bootstrap_servers)
     check_reachable(base)
     client = s3_client(settings)
-    check_bucket(client, args.bucket)
+    check_bucket(client, args.bucket, args.topics_dir + "/")
 
-    consumer = Consumer(
+    consumer = create_client(
+        Consumer,
         {
             # Defaults that KAFKA_CLIENT_CONFIG may override.
             "session.timeout.ms": 10_000,
             # New topics matching --topics-regex are picked up within 10 s (default 5 min).
             "topic.metadata.refresh.interval.ms": 10_000,
-            # Bound the prefetch (default: a 64 MB queue, fetches of 50 MB). A fetch lands
-            # decompressed all at once, so its size, more than the queue's, sets the sink's
-            # memory when it starts far behind: 4 MB took a 1,000,000-post backlog from 242
-            # to 197 MiB at the same speed; smaller ones cost speed (bench/README.md).
-            "queued.max.messages.kbytes": 16_384,
-            "fetch.max.bytes": 4 * 2**20,
-            "max.partition.fetch.bytes": 2**19,
+            # Bound the prefetch (default: a 64 MB queue, fetches of 50 MB): a fetch lands
+            # decompressed all at once, so small fetches and a small queue keep memory flat
+            # however far behind the sink starts. librdkafka waits fetch.queue.backoff.ms
+            # (default 1 s) before fetching again once the queue is full, which made a small
+            # queue slow; 5 ms keeps it fed. On a 1,000,000-post backlog: 201 MiB at 51k
+            # records/s before, 104 MiB at 64k records/s with these (bench/README.md).
+            "queued.max.messages.kbytes": 1024,
+            # The smallest librdkafka accepts: not below message.max.bytes (1,000,000).
+            "fetch.max.bytes": 2**20,
+            "max.partition.fetch.bytes": 2**17,
+            "fetch.queue.backoff.ms": 5,
             "log_level": 3,
             **base,
             # What exactly-once landing relies on: not overridable.
@@ -141,9 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "isolation.level": "read_committed",
-        }
+        },
     )
-    dlq = Producer({**base, "enable.idempotence": True, "acks": "all", "linger.ms": 20})
+    dlq = create_client(
+        Producer, {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 20}
+    )
     progress = Progress("sink", unit="records")
     sink = S3Sink(
         consumer,
