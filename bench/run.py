@@ -153,6 +153,8 @@ class SizeResult:
     objects: int = 0
     producer_ceiling_messages_per_s: float = 0.0
     producer_ceiling_mb_per_s: float = 0.0
+    # The emulator's read of the source tables with nothing sent: its own upper bound here.
+    source_read_rows_per_s: float = 0.0
     s3_ceiling_records_per_s: float = 0.0
     ratios: dict[str, float] = field(default_factory=dict)
 
@@ -253,6 +255,7 @@ def sink_command() -> list[str]:
 
 def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
     run(module("ingestion.generate", "--rows", str(posts), "--truncate"))
+    read = run([PYTHON, str(REPO / "bench" / "source_read.py")], env).stdout
     tag = f"bench{posts}x{uuid.uuid4().hex[:6]}"
 
     # Each stage alone: the emulator fills the topics, then the sink lands them.
@@ -309,6 +312,7 @@ def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
         sink_peak_mib=sink_both.peak_mib,
         dbt_build_seconds=build.seconds,
         objects=int(objects),
+        source_read_rows_per_s=number(r"\(([\d,]+) rows/s\)", read),
     )
     record_size = int(megabytes * 1e6 / messages)
     result.producer_ceiling_messages_per_s, result.producer_ceiling_mb_per_s = producer_ceiling(
@@ -320,6 +324,9 @@ def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
     result.ratios = {
         "emulator_vs_producer_ceiling": result.emulate_messages_per_s
         / result.producer_ceiling_messages_per_s,
+        "source_read_vs_producer_ceiling": result.source_read_rows_per_s
+        / result.producer_ceiling_messages_per_s,
+        "emulator_vs_source_read": result.emulate_messages_per_s / result.source_read_rows_per_s,
         "sink_vs_s3_ceiling": result.sink_records_per_s / result.s3_ceiling_records_per_s,
         "sink_vs_emulator": result.sink_records_per_s / result.emulate_messages_per_s,
     }
@@ -334,6 +341,7 @@ def table(results: list[SizeResult]) -> str:
             "msgs/s",
             "Kafka ceiling",
             "ratio",
+            "read alone",
             "sink records/s",
             "S3 ceiling",
             "ratio",
@@ -352,6 +360,7 @@ def table(results: list[SizeResult]) -> str:
                 f"{r.emulate_messages_per_s:,.0f}",
                 f"{r.producer_ceiling_messages_per_s:,.0f}",
                 f"{r.ratios['emulator_vs_producer_ceiling']:.2f}",
+                f"{r.source_read_rows_per_s:,.0f}",
                 f"{r.sink_records_per_s:,.0f}",
                 f"{r.s3_ceiling_records_per_s:,.0f}",
                 f"{r.ratios['sink_vs_s3_ceiling']:.2f}",
