@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 
 from pyhive import hive
-from thrift.transport.TTransport import TTransportException
 
-from ingestion.cli import add_env_option
+from ingestion.cli import add_env_option, identifier
 from ingestion.errors import UserError, run_cli
 from ingestion.settings import Settings
+from ingestion.thrift import connect
 
 # (task, question, mart, order by)
 QUESTIONS = [
@@ -68,13 +67,6 @@ QUESTIONS = [
 ]
 
 
-def identifier(text: str) -> str:
-    """A schema name from the command line, checked, since identifiers cannot be bound."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
-        raise argparse.ArgumentTypeError(f"not a plain identifier: {text!r}")
-    return text
-
-
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(c) for c in columns]] + [["" if v is None else str(v) for v in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
@@ -112,18 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
-    try:
-        connection = hive.connect(host=args.host, port=args.port, username="answers")
-    except (TTransportException, OSError) as exc:
-        raise UserError(
-            f"cannot reach the Spark Thrift Server at {args.host}:{args.port} ({exc}): "
-            "run `make up`, or set SPARK_THRIFT_HOST/SPARK_THRIFT_PORT"
-        ) from None
+    connection = connect(args.host, args.port, username="answers")
     cursor = connection.cursor()
     for task, question, mart, order in QUESTIONS:
         # Only identifiers vary: the fixed list above and the checked schema name.
         try:
-            cursor.execute("select * from " + args.schema + "_marts." + mart + " order by " + order)
+            relation = args.schema + "_marts." + mart
+            cursor.execute("select * from " + relation + " order by " + order)  # noqa: S608
         except hive.OperationalError:
             raise UserError(
                 f"cannot read {args.schema}_marts.{mart}: run `dbt build` first "

@@ -4,10 +4,18 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from typing import Any
 
 from ingestion.settings import Settings
+
+
+def identifier(text: str) -> str:
+    """A schema name from the command line, checked, since identifiers cannot be bound."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"not a plain identifier: {text!r}")
+    return text
 
 
 def positive_int(text: str) -> int:

@@ -35,17 +35,19 @@ def s3_client(settings: Settings, *, max_attempts: int = 10) -> Any:
     )
 
 
-def check_bucket(client: Any, bucket: str) -> None:
-    """One clear line when the bucket is missing, unreachable or refuses our key."""
+def check_bucket(client: Any, bucket: str, prefix: str) -> None:
+    """One clear line when the bucket is missing, unreachable or refuses our key. A listing
+    under `prefix` rather than HeadBucket, so that a key allowed to list only that prefix
+    (the minimal IAM policy in the README) passes."""
     try:
-        client.head_bucket(Bucket=bucket)
+        client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
     except ClientError as exc:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 404:
             raise UserError(f"bucket {bucket} does not exist: create it or set S3_BUCKET") from None
         raise UserError(
             f"S3 refused access to bucket {bucket} (HTTP {status}): check S3_ACCESS_KEY_ID and "
-            "S3_SECRET_ACCESS_KEY"
+            f"S3_SECRET_ACCESS_KEY, and that the key may list s3://{bucket}/{prefix}"
         ) from None
     except BotoCoreError as exc:
         raise UserError(

@@ -1,0 +1,196 @@
+"""`python -m ingestion.reconcile`: count each source table's records at every stage (MySQL,
+Kafka, S3, dbt staging), print them, write them as JSON, and exit 1 when a stage holds fewer
+than it should."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ingestion.cli import add_env_option, identifier
+from ingestion.db import open_engine
+from ingestion.errors import run_cli
+from ingestion.kafka_client import check_reachable, client_config
+from ingestion.progress import Progress
+from ingestion.reconcile.kafka import count_dead_letters, count_topics
+from ingestion.reconcile.landing import count_landed
+from ingestion.reconcile.ledger import TableLedger
+from ingestion.reconcile.mysql import count_rows
+from ingestion.reconcile.staging import count_staged
+from ingestion.s3 import check_bucket, s3_client
+from ingestion.settings import Settings
+from ingestion.thrift import connect
+from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS
+
+COLUMNS = [
+    ("table", lambda t: t.table),
+    ("mysql", lambda t: t.mysql_rows),
+    ("kafka", lambda t: t.kafka_records),
+    ("pending", lambda t: t.kafka_pending),
+    ("s3", lambda t: t.s3_records),
+    ("dlq", lambda t: t.dlq_records),
+    ("raw lines", lambda t: t.raw_lines),
+    ("dropped", lambda t: t.dropped_lines),
+    ("duplicates", lambda t: t.duplicates_removed),
+    ("staging", lambda t: t.staging_rows),
+]
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.reconcile",
+        description="Count every source table's records at each stage: MySQL rows, Kafka "
+        "records (and those the sink has not reached), lines landed in S3, dead-lettered "
+        "records, and what dbt staging kept, dropped as malformed or keyless, and folded as "
+        "duplicates. Exits 1 when a stage holds fewer records than it should.",
+    )
+
+    def option(flag: str, env: str, help: str, **kwargs: object) -> None:
+        add_env_option(parser, settings, flag, env, help, **kwargs)
+
+    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
+    option("--db-url", "PINTEREST_DB_URL", "source database URL", secret=True)
+    option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
+    option("--topic-prefix", "PINTEREST_TOPIC_PREFIX", "topic prefix", default="pinterest")
+    option("--group", "SINK_GROUP", "the sink's consumer group", default=f"{prefix}-s3-sink")
+    option("--bucket", "S3_BUCKET", "bucket the sink lands in")
+    option("--topics-dir", "SINK_TOPICS_DIR", "the sink's top folder", default="topics")
+    option("--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1")
+    option("--port", "SPARK_THRIFT_PORT", "Spark Thrift port", default=10000, type=int)
+    option(
+        "--schema",
+        "DBT_SCHEMA",
+        "dbt target schema; staging is <schema>_staging",
+        default="pinterest",
+        type=identifier,
+    )
+    option(
+        "--raw-schema",
+        "PINTEREST_RAW_SCHEMA",
+        "schema of the raw external tables",
+        default="pinterest_raw",
+        type=identifier,
+    )
+    parser.add_argument("--skip-dbt", action="store_true", help="stop at S3 (before dbt has run)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("target/reconcile.json"),
+        help="where to write the counts as JSON (default: %(default)s)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.load()
+    parser = build_parser(settings)
+    args = parser.parse_args(argv)
+    for value, what in (
+        (args.db_url, "no database: set PINTEREST_DB_URL or pass --db-url"),
+        (
+            args.bootstrap_servers,
+            "no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers",
+        ),
+        (args.bucket, "no bucket: set S3_BUCKET or pass --bucket"),
+    ):
+        if value is None:
+            parser.error(what)
+
+    ledgers = [
+        TableLedger(table, f"{args.topic_prefix}.{suffix}")
+        for table, suffix in TABLE_TOPICS.items()
+    ]
+    engine = open_engine(args.db_url, "PINTEREST_DB_URL")
+    try:
+        rows = count_rows(engine, list(TABLE_TOPICS))
+    finally:
+        engine.dispose()
+    config = client_config(settings, args.bootstrap_servers)
+    check_reachable(config)
+    topics = count_topics(config, [ledger.topic for ledger in ledgers], args.group)
+    dead = count_dead_letters(config, f"{args.topic_prefix}.{DLQ_SUFFIX}")
+    client = s3_client(settings)
+    check_bucket(client, args.bucket, args.topics_dir + "/")
+    progress = Progress("reconcile: reading S3", unit="objects")
+    try:
+        for ledger in ledgers:
+            ledger.mysql_rows = rows[ledger.table]
+            ledger.kafka_records = topics[ledger.topic].records
+            ledger.sink_committed = topics[ledger.topic].committed
+            ledger.dlq_records = dead[ledger.topic]
+            landed = count_landed(
+                client, args.bucket, args.topics_dir, ledger.topic, progress.advance
+            )
+            ledger.s3_records = landed.records
+            ledger.s3_objects = landed.objects
+            ledger.s3_foreign_objects = landed.foreign_objects
+    finally:
+        progress.close()
+    if not args.skip_dbt:
+        connection = connect(args.host, args.port, username="reconcile")
+        try:
+            for ledger, suffix in zip(ledgers, TABLE_TOPICS.values(), strict=True):
+                staged = count_staged(connection, args.raw_schema, args.schema + "_staging", suffix)
+                ledger.raw_lines = staged.raw_lines
+                ledger.dropped_lines = staged.dropped_lines
+                ledger.staging_rows = staged.staging_rows
+        finally:
+            connection.close()
+
+    problems = [problem for ledger in ledgers for problem in ledger.problems()]
+    print(render(ledgers))
+    write_json(args.output, ledgers, problems)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    foreign = sum(ledger.s3_foreign_objects or 0 for ledger in ledgers)
+    note = (
+        f"; {foreign} objects not written by the sink are under the topics' folders"
+        if foreign
+        else ""
+    )
+    print(f"reconciled: every record is accounted for at every stage counted{note} ({args.output})")
+    return 0
+
+
+def render(ledgers: list[TableLedger]) -> str:
+    cells = [[name for name, _ in COLUMNS]]
+    for ledger in ledgers:
+        values = [get(ledger) for _, get in COLUMNS]
+        cells.append([v if isinstance(v, str) else "-" if v is None else f"{v:,}" for v in values])
+    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
+    return "\n".join(
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in cells
+    )
+
+
+def write_json(path: Path, ledgers: list[TableLedger], problems: list[str]) -> None:
+    tables = [
+        {
+            **asdict(ledger),
+            "kafka_pending": ledger.kafka_pending,
+            "duplicates_removed": ledger.duplicates_removed,
+        }
+        for ledger in ledgers
+    ]
+    document = {
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "tables": tables,
+        "problems": problems,
+        "reconciled": not problems,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    run_cli(main)
