@@ -10,7 +10,7 @@ DEMO_ROWS ?= 11154
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
-.PHONY: help install up down status demo test lint bench bench-full
+.PHONY: help install up down status demo test lint bench bench-full chaos
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -19,6 +19,12 @@ install: $(STAMP)  ## create .venv from requirements.lock (and the stack's packa
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "error: Python 3.11 is required (python3.11 not found)"; exit 1; }
+	@# mysqlclient (the emulator's database driver) builds from source against these.
+	@if ! pkg-config --exists libmariadb 2>/dev/null || ! command -v gcc >/dev/null; then \
+		echo "installing libmariadb-dev, pkg-config and gcc with apt-get (mysqlclient builds against them)"; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends libmariadb-dev pkg-config gcc >/dev/null \
+		|| { echo "error: run: sudo apt-get install -y libmariadb-dev pkg-config gcc"; exit 1; }; \
+	fi
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.3
 	$(PY) -m pip install --quiet -r requirements.lock
@@ -42,25 +48,36 @@ demo: up  ## run the pipeline end to end on the local stack
 	$(DBT) run-operation stage_external_sources
 	$(DBT) build
 	$(PY) -m ingestion.answers
+	@# Every stage counted against the last: exits 1 if any lost a record.
+	$(PY) -m ingestion.reconcile
 	@echo
 	@echo "Demo finished: $(DEMO_ROWS) posts went MariaDB -> Kafka -> S3 -> dbt on Spark."
 	@echo "  source:  database pinterest_data on 127.0.0.1:3306"
 	@echo "  landing: s3://pinterest-raw/topics/ on http://127.0.0.1:8333"
 	@echo "  marts:   pinterest_marts.* on the Spark Thrift Server, 127.0.0.1:10000"
+	@echo "  counts:  target/reconcile.json (python -m ingestion.reconcile)"
 	@echo "  lineage: .venv/bin/dbt docs generate && .venv/bin/dbt docs serve  (after sourcing .local/stack.env)"
 	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
 
-lint: install  ## ruff, formatting and sqlfluff checks
+lint: install  ## ruff, formatting, sqlfluff and a scan for committed secrets
 	$(VENV)/bin/ruff check ingestion tests bench
 	$(VENV)/bin/ruff format --check ingestion tests bench
 	$(PY) -m ingestion.stack profile
 	$(VENV)/bin/sqlfluff lint models
+	@# Every file git would commit; a false positive gets a `pragma: allowlist secret` comment.
+	git ls-files -z --cached --others --exclude-standard | xargs -0 $(VENV)/bin/detect-secrets-hook
 
 bench: up  ## benchmarks against the components' own ceilings: 11,154 and 100,000 posts
 	$(PY) bench/run.py
 
 bench-full: up  ## the same up to 1,000,000 posts
 	$(PY) bench/run.py --full
+
+chaos: up  ## the fault tests at full size (100,000 posts); figures in target/faults/
+	@rm -rf target/faults
+	@$(PY) -m pytest -m fault --chaos tests/faults; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no fault tests"; exit 1; fi; \
+	for f in target/faults/*.json; do echo "$$f:"; cat "$$f"; done; exit $$rc
 
 test: up lint  ## run every test against the local stack (starts it if needed)
 	@$(PY) -m pytest; rc=$$?; \

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ingestion.db import describe
 from ingestion.emulate.publish import Publisher
-from ingestion.emulate.source import Page, table_pages, table_queries
+from ingestion.emulate.source import Page, bulk_read_url, table_pages, table_queries
 
 STATUS_EVERY_S = 0.5
 BATCH_ROWS = 1000
@@ -157,7 +157,7 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = TableStatus(job.table)
     publisher = Publisher(job.producer, {job.table: job.topic})
-    engine = sa.create_engine(job.db_url)
+    engine = sa.create_engine(bulk_read_url(job.db_url))
     try:
         with engine.connect() as connection:
             queries = table_queries(connection, job.table)
