@@ -12,19 +12,31 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
+from pyhive import hive
 
 from ingestion.emulate.source import TABLE_KEYS
 from ingestion.s3 import s3_client
 from ingestion.settings import Settings
 from ingestion.stack.lifecycle import Stack
 from ingestion.topics import ensure_topics, topic_names
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--chaos",
+        action="store_true",
+        help="run the fault tests at their large size (make chaos)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +53,7 @@ def stack(settings: Settings) -> Stack:
     return stack
 
 
+REPO = Path(__file__).resolve().parents[1]
 SOURCE_ROWS = 11154
 SOURCE_SEED = 42
 
@@ -112,6 +125,35 @@ class Lane:
     def metadata(self, key: str) -> dict[str, str]:
         return self.s3().head_object(Bucket=self.bucket, Key=key)["Metadata"]
 
+    @property
+    def repo(self) -> Path:
+        return REPO
+
+    @property
+    def dbt_env(self) -> dict[str, str]:
+        """dbt reads its settings from the environment only: the stack's, as
+        `source .local/stack.env` would give, then this lane's sources and schemas."""
+        return {
+            **self.settings.stack_file,
+            **os.environ,
+            **self.env,
+            "PINTEREST_RAW_ROOT": f"s3a://{self.bucket}/{self.topics_dir}",
+            "PINTEREST_RAW_SCHEMA": f"{self.prefix}_raw",
+            "DBT_SCHEMA": self.prefix,
+            "DBT_PROFILES_DIR": self.settings.require("DBT_PROFILES_DIR"),
+        }
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        dbt_bin = Path(sys.executable).parent / "dbt"
+        return subprocess.run(
+            [str(dbt_bin), *args],
+            cwd=REPO,
+            env=self.dbt_env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
     def consume_all(self, topic: str) -> list[Any]:
         """Every message of the topic, in partition and offset order."""
         consumer = Consumer(
@@ -137,17 +179,80 @@ class Lane:
         return messages
 
 
-@pytest.fixture
-def lane(settings, stack) -> Iterator[Lane]:
+@contextmanager
+def open_lane(settings: Settings) -> Iterator[Lane]:
+    """A lane with its topics created; its topics and objects are removed afterwards."""
     prefix = f"t{uuid.uuid4().hex[:10]}"
     lane = Lane(prefix, f"test-{prefix}/topics", settings.require("S3_BUCKET"), settings)
     admin = AdminClient({"bootstrap.servers": lane.bootstrap})
     ensure_topics(admin, prefix, int(settings.require("PINTEREST_TOPIC_PARTITIONS")))
-    yield lane
-    admin.delete_topics(topic_names(prefix))
-    client = lane.s3()
-    for key in lane.objects():
-        client.delete_object(Bucket=lane.bucket, Key=key)
+    try:
+        yield lane
+    finally:
+        admin.delete_topics(topic_names(prefix))
+        client = lane.s3()
+        for key in lane.objects():
+            client.delete_object(Bucket=lane.bucket, Key=key)
+
+
+@pytest.fixture
+def lane(settings, stack) -> Iterator[Lane]:
+    with open_lane(settings) as lane:
+        yield lane
+
+
+class LogWatch:
+    """What services and dbt log from now on: each log file's text past its current end."""
+
+    def __init__(self) -> None:
+        self.paths = [*sorted((REPO / ".local" / "logs").glob("*.log")), REPO / "logs" / "dbt.log"]
+        self.start = {path: path.stat().st_size if path.exists() else 0 for path in self.paths}
+
+    def new_text(self) -> dict[str, str]:
+        texts = {}
+        for path in self.paths:
+            start = self.start[path]
+            if path.stat().st_size < start:
+                start = 0  # rotated (dbt rotates its log at 10 MB): all of it is new
+            with path.open("rb") as log:
+                log.seek(start)
+                texts[str(path.relative_to(REPO))] = log.read().decode("utf-8", "replace")
+        return texts
+
+
+@pytest.fixture
+def log_watch() -> LogWatch:
+    return LogWatch()
+
+
+@contextmanager
+def open_warehouse(lane: Lane) -> Iterator[Any]:
+    """A Spark Thrift cursor; drops the lane's schemas afterwards."""
+    connection = hive.connect(
+        host=lane.settings.require("SPARK_THRIFT_HOST"),
+        port=int(lane.settings.require("SPARK_THRIFT_PORT")),
+        username="pytest",
+    )
+    try:
+        yield connection.cursor()
+    finally:
+        cursor = connection.cursor()
+        for suffix in ("raw", "seeds", "staging", "intermediate", "marts"):
+            cursor.execute(f"drop schema if exists {lane.prefix}_{suffix} cascade")
+        connection.close()
+
+
+@pytest.fixture
+def warehouse(lane) -> Iterator[Any]:
+    with open_warehouse(lane) as cursor:
+        yield cursor
+
+
+@pytest.fixture(scope="session")
+def contexts(settings, stack) -> Any:
+    """For fixtures of a wider scope than a test: `with contexts.lane() as lane`, and
+    `with contexts.warehouse(lane) as cursor`."""
+    return SimpleNamespace(lane=lambda: open_lane(settings), warehouse=open_warehouse)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,83 @@
+"""Kill the Kafka broker while the emulator sends, bring it back, and check that staging
+holds every post exactly once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from ingestion.topics import TABLE_TOPICS
+
+pytestmark = pytest.mark.fault
+
+SENDING_SECONDS = 10
+STAGING = {"pinterest_data": "pins", "geolocation_data": "geolocations", "user_data": "users"}
+
+
+def test_broker_killed_while_emulating_loses_no_post(
+    run, lane, fault_posts, figures, faults, warehouse, tmp_path
+):
+    checkpoint = tmp_path / "emulate.checkpoint"
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ingestion.emulate",
+            "--rate",
+            str(fault_posts // SENDING_SECONDS),
+            "--checkpoint",
+            str(checkpoint),
+        ],
+        env={**os.environ, **lane.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(SENDING_SECONDS / 3)
+    killed = time.monotonic()
+    faults.kill(faults.stack.kafka)
+    time.sleep(2)
+    faults.restore()
+    outage = time.monotonic() - killed
+    _, err = emulator.communicate(timeout=900)
+    assert "Traceback" not in err
+    if emulator.returncode != 0:
+        # Allowed: a non-zero exit with a checkpoint that --resume completes.
+        assert checkpoint.exists(), err
+        resumed = run(
+            "ingestion.emulate", "--checkpoint", str(checkpoint), "--resume", env=lane.env
+        )
+        assert resumed.returncode == 0, resumed.stderr
+
+    in_kafka = {}
+    for table, suffix in TABLE_TOPICS.items():
+        keys = Counter(int(m.key()) for m in lane.consume_all(lane.topic(suffix)))
+        assert len(keys) == fault_posts, f"{table}: {fault_posts - len(keys)} posts missing"
+        in_kafka[table] = sum(keys.values())
+
+    sink = run("ingestion.sink", "--until-idle", "5", env=lane.env, timeout=900)
+    assert sink.returncode == 0, sink.stderr
+    staged = lane.dbt("run-operation", "stage_external_sources")
+    assert staged.returncode == 0, staged.stdout[-3000:]
+    built = lane.dbt("build", "--select", "+staging", "--exclude", "test_type:unit")
+    assert built.returncode == 0, built.stdout[-5000:]
+    staging_rows = {}
+    for table, model in STAGING.items():
+        relation = f"{lane.prefix}_staging.stg_pinterest__{model}"
+        warehouse.execute(f"select count(*), count(distinct ind) from {relation}")
+        staging_rows[table] = warehouse.fetchall()[0]
+    figures.update(
+        posts=fault_posts,
+        broker_down_seconds=round(outage, 1),
+        emulator_exit=emulator.returncode,
+        kafka_records=in_kafka,
+        duplicates_in_kafka=sum(in_kafka.values()) - 3 * fault_posts,
+        staging_rows={table: rows for table, (rows, _) in staging_rows.items()},
+    )
+    for table, counts in staging_rows.items():
+        assert counts == (fault_posts, fault_posts), table

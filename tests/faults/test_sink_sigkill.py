@@ -1,0 +1,80 @@
+"""SIGKILL the sink at random moments while it lands, restart it each time, and check that S3
+holds every Kafka record exactly once, and that an object rewritten by a restart is
+byte-identical."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from landed import landed_lines
+
+from ingestion.topics import TABLE_TOPICS
+
+pytestmark = pytest.mark.fault
+
+KILLS = 20
+SEED = 20
+
+
+def test_sink_killed_at_random_moments_lands_every_record_once(run, lane, fault_posts, figures):
+    emulated = run("ingestion.emulate", env=lane.env, timeout=900)
+    assert emulated.returncode == 0, emulated.stderr
+    records = 3 * fault_posts
+    # Small objects, so that each kill lands between many of them.
+    flush_size = max(50, records // 600)
+    expected_objects = records // flush_size
+    rng = random.Random(SEED)
+    moments = sorted(rng.uniform(0.02, 0.95) for _ in range(KILLS))
+    seen: dict[str, bytes] = {}
+    started = time.monotonic()
+    for moment in moments:
+        sink = subprocess.Popen(
+            [sys.executable, "-m", "ingestion.sink", "--flush-size", str(flush_size)],
+            env={**os.environ, **lane.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while lane.count_objects() < moment * expected_objects and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, 0.3))
+        sink.send_signal(signal.SIGKILL)
+        sink.wait()
+        for key, body in lane.objects().items():
+            assert seen.setdefault(key, body) == body, f"{key} was rewritten differently"
+    assert 0 < len(seen) < expected_objects, "the kills did not land mid-stream"
+
+    final = run(
+        "ingestion.sink", "--flush-size", str(flush_size), "--until-idle", "5", env=lane.env
+    )
+    assert final.returncode == 0, final.stderr
+    objects = lane.objects()
+    for key, body in seen.items():
+        assert objects[key] == body, f"{key} changed after the restart"
+
+    lost = duplicated = in_kafka_total = 0
+    for suffix in TABLE_TOPICS.values():
+        topic = lane.topic(suffix)
+        in_kafka = Counter((m.partition(), m.offset(), m.value()) for m in lane.consume_all(topic))
+        landed = landed_lines(lane, topic)
+        in_kafka_total += sum(in_kafka.values())
+        lost += sum((in_kafka - landed).values())
+        duplicated += sum((landed - in_kafka).values())
+    figures.update(
+        posts=fault_posts,
+        trials=KILLS,
+        records=in_kafka_total,
+        objects=len(objects),
+        lost=lost,
+        duplicated=duplicated,
+        seconds=round(time.monotonic() - started, 1),
+    )
+    assert in_kafka_total == records
+    assert (lost, duplicated) == (0, 0)
