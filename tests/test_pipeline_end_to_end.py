@@ -4,14 +4,8 @@ mart compared with the answers computed independently in Python from the same so
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
 import reference_answers
-from pyhive import hive
 
 MARTS = [
     "most_popular_category_by_country",
@@ -24,25 +18,6 @@ MARTS = [
     "median_follower_count_by_join_year",
     "median_follower_count_by_age_group_and_join_year",
 ]
-REPO = Path(__file__).resolve().parents[1]
-
-
-def dbt(lane, *args: str) -> subprocess.CompletedProcess[str]:
-    # dbt reads its settings from the environment only: give it the stack's, as
-    # `source .local/stack.env` would.
-    env = {
-        **lane.settings.stack_file,
-        **os.environ,
-        **lane.env,
-        "PINTEREST_RAW_ROOT": f"s3a://{lane.bucket}/{lane.topics_dir}",
-        "PINTEREST_RAW_SCHEMA": f"{lane.prefix}_raw",
-        "DBT_SCHEMA": lane.prefix,
-        "DBT_PROFILES_DIR": lane.settings.require("DBT_PROFILES_DIR"),
-    }
-    dbt_bin = Path(sys.executable).parent / "dbt"
-    return subprocess.run(
-        [str(dbt_bin), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900
-    )
 
 
 def canonical(rows):
@@ -54,29 +29,46 @@ def canonical(rows):
     return sorted(tuple(value(v) for v in row) for row in rows)
 
 
-@pytest.fixture
-def warehouse(lane):
-    connection = hive.connect(
-        host=lane.settings.require("SPARK_THRIFT_HOST"),
-        port=int(lane.settings.require("SPARK_THRIFT_PORT")),
-        username="pytest",
-    )
-    yield connection.cursor()
-    cursor = connection.cursor()
-    for suffix in ("raw", "seeds", "staging", "intermediate", "marts"):
-        cursor.execute(f"drop schema if exists {lane.prefix}_{suffix} cascade")
-    connection.close()
+def test_marts_match_independent_python_answers(
+    run, lane, source_rows, warehouse, tmp_path, stack, log_watch
+):
+    outputs: list[str] = []
 
+    def command(*args, **kwargs):
+        result = run(*args, **kwargs)
+        outputs.extend((result.stdout, result.stderr))
+        return result
 
-def test_marts_match_independent_python_answers(run, lane, source_rows, warehouse):
-    assert run("ingestion.emulate", env=lane.env).returncode == 0
-    assert run("ingestion.sink", "--until-idle", "3", env=lane.env).returncode == 0
+    def dbt(*args):
+        result = dbt(*args)
+        outputs.extend((result.stdout, result.stderr))
+        return result
 
-    staged = dbt(lane, "run-operation", "stage_external_sources")
+    assert command("ingestion.emulate", env=lane.env).returncode == 0
+    assert command("ingestion.sink", "--until-idle", "3", env=lane.env).returncode == 0
+
+    staged = dbt("run-operation", "stage_external_sources")
     assert staged.returncode == 0, staged.stdout[-3000:]
-    built = dbt(lane, "build")
+    built = dbt("build")
     assert built.returncode == 0, built.stdout[-5000:]
     assert "ERROR=0" in built.stdout and "WARN=0" in built.stdout
+
+    # Every stage holds every post: reconciliation agrees, and says so in its JSON.
+    counts = tmp_path / "reconcile.json"
+    reconcile_env = {
+        **lane.env,
+        "PINTEREST_RAW_SCHEMA": f"{lane.prefix}_raw",
+        "DBT_SCHEMA": lane.prefix,
+    }
+    reconciled = command("ingestion.reconcile", "--output", str(counts), env=reconcile_env)
+    assert reconciled.returncode == 0, reconciled.stderr
+    report = json.loads(counts.read_text())
+    assert report["reconciled"] and report["problems"] == []
+    for table in report["tables"]:
+        carried = [table[stage] for stage in ("mysql_rows", "kafka_records", "sink_committed")]
+        carried += [table[stage] for stage in ("s3_records", "raw_lines", "staging_rows")]
+        assert carried == [11_154] * 6, table
+        assert (table["dlq_records"], table["dropped_lines"], table["kafka_pending"]) == (0, 0, 0)
 
     expected = reference_answers.all_marts(
         list(source_rows["pinterest_data"].values()),
@@ -92,19 +84,19 @@ def test_marts_match_independent_python_answers(run, lane, source_rows, warehous
         assert actual == wanted, mart
 
     # The docs site builds, and every model documents exactly the columns it has.
-    docs = dbt(lane, "docs", "generate")
+    docs = dbt("docs", "generate")
     assert docs.returncode == 0, docs.stdout[-3000:]
-    catalog = json.loads((REPO / "target" / "catalog.json").read_text())
-    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
+    catalog = json.loads((lane.repo / "target" / "catalog.json").read_text())
+    manifest = json.loads((lane.repo / "target" / "manifest.json").read_text())
     for unique_id, node in manifest["nodes"].items():
         if node["resource_type"] == "model":
             built = {name.lower() for name in catalog["nodes"][unique_id]["columns"]}
             assert set(node["columns"]) == built, node["name"]
 
     # The same project builds, with every test passing, on Spark inside the dbt process.
-    session = dbt(lane, "run-operation", "stage_external_sources", "--target", "session")
+    session = dbt("run-operation", "stage_external_sources", "--target", "session")
     assert session.returncode == 0, session.stdout[-3000:]
-    session = dbt(lane, "build", "--target", "session")
+    session = dbt("build", "--target", "session")
     assert session.returncode == 0, session.stdout[-5000:]
     assert "ERROR=0" in session.stdout
 
@@ -113,3 +105,28 @@ def test_marts_match_independent_python_answers(run, lane, source_rows, warehous
         model = f"{lane.prefix}_staging.stg_pinterest__{table}"
         warehouse.execute(f"select count(*), count(distinct ind) from {model}")
         assert warehouse.fetchall() == [(11_154, 11_154)]
+
+    # An object lost from S3 after the sink committed it is reported as lost, with exit 1.
+    client = lane.s3()
+    first = sorted(lane.objects(lane.topic("geo")))[0]
+    client.delete_object(Bucket=lane.bucket, Key=first)
+    reconciled = command(
+        "ingestion.reconcile", "--skip-dbt", "--output", str(counts), env=reconcile_env
+    )
+    assert reconciled.returncode == 1
+    assert "geolocation_data: LOST" in reconciled.stderr
+    assert json.loads(counts.read_text())["reconciled"] is False
+
+    # No secret of the stack appears in anything this run printed or logged: the commands'
+    # output, dbt's log, and every service's log.
+    secrets = {
+        "the database admin password": stack.creds.db_admin_password,
+        "the database reader password": stack.creds.db_reader_password,
+        "the S3 secret key": stack.creds.s3_secret_key,
+    }
+    texts = {f"command output {i}": text for i, text in enumerate(outputs)}
+    texts.update(log_watch.new_text())
+    assert len(texts) > 20
+    for where, text in texts.items():
+        for what, secret in secrets.items():
+            assert secret not in text, f"{what} is in {where}"

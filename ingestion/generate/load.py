@@ -60,7 +60,7 @@ def parse_target(raw_url: str, source: str = ADMIN_URL_SETTING) -> Target:
         # The parser's own message repeats the whole string, password included.
         raise UserError(
             f"{source} is not a valid SQLAlchemy URL; expected "
-            "mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE"
+            "mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE"  # pragma: allowlist secret
         ) from None
     backend = url.get_backend_name()
     if backend not in ("mysql", "mariadb"):

@@ -15,6 +15,19 @@ from ingestion.stack.service import Service
 
 POM = Path(__file__).parent / "maven" / "spark-s3a" / "pom.xml"
 THRIFT_SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
+# Spark's default logging (INFO to stderr, which the stack sends to .local/logs/spark.log),
+# except that Hive's transaction handler logs its whole configuration at INFO: the S3 keys too.
+LOG4J2 = """\
+rootLogger.level = info
+rootLogger.appenderRef.console.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.txnhandler.name = org.apache.hadoop.hive.metastore.txn.TxnHandler
+logger.txnhandler.level = warn
+"""
 
 
 def spark_home() -> Path:
@@ -91,6 +104,7 @@ class SparkThrift(Service):
             self.defaults_file,
             "".join(f"{key} {value}\n" for key, value in self._defaults().items()),
         )
+        (self.home / "conf" / "log4j2.properties").write_text(LOG4J2, encoding="utf-8")
         host = self.config.host
         return [
             str(spark_home() / "bin" / "spark-submit"),

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+# Made-up passwords that no account has; the tests check they are never echoed.
+WRONG_PASSWORD = "Wr0ngPassw0rdXyz"  # pragma: allowlist secret
+UNUSED_PASSWORD = "Secr3tValue"  # pragma: allowlist secret
+
 
 def assert_one_clear_line(result, code, *fragments, secret=None):
     assert result.returncode == code, result.stdout + result.stderr
@@ -43,15 +47,15 @@ def test_bad_flags_exit_2(run, args, message):
 def test_wrong_password_names_the_variable_not_the_password(run, lane, settings):
     url = settings.require("PINTEREST_DB_URL")
     user_part, host_part = url.split("@", 1)
-    bad = user_part.rsplit(":", 1)[0] + ":Wr0ngPassw0rdXyz@" + host_part
+    bad = user_part.rsplit(":", 1)[0] + ":" + WRONG_PASSWORD + "@" + host_part
     result = run("ingestion.emulate", env={**lane.env, "PINTEREST_DB_URL": bad})
-    assert_one_clear_line(result, 1, "PINTEREST_DB_URL", "Access denied", secret="Wr0ngPassw0rdXyz")
+    assert_one_clear_line(result, 1, "PINTEREST_DB_URL", "Access denied", secret=WRONG_PASSWORD)
 
 
 def test_unreachable_database(run, lane):
-    url = "mysql+pymysql://someone:Secr3tValue@127.0.0.1:1/pinterest_data"
+    url = f"mysql+pymysql://someone:{UNUSED_PASSWORD}@127.0.0.1:1/pinterest_data"
     result = run("ingestion.emulate", env={**lane.env, "PINTEREST_DB_URL": url})
-    assert_one_clear_line(result, 1, "PINTEREST_DB_URL", "Can't connect", secret="Secr3tValue")
+    assert_one_clear_line(result, 1, "PINTEREST_DB_URL", "Can't connect", secret=UNUSED_PASSWORD)
 
 
 def test_unreachable_broker(run, lane):

@@ -372,14 +372,14 @@ def test_help_shows_defaults() -> None:
 
 
 def test_wrong_password_is_one_line_without_the_password(url: str) -> None:
-    secret = "Wr0ng-Pa55word-xyz"
+    secret = "Wr0ng-Pa55word-xyz"  # pragma: allowlist secret
     result = run_cli("--rows", "10", env={ADMIN: with_password(url, secret)})
     line = assert_one_line_error(result, secret)
     assert "access denied" in line and ADMIN in line
 
 
 def test_wrong_password_in_db_url_is_not_echoed(url: str) -> None:
-    secret = "An0ther-Secret-pw"
+    secret = "An0ther-Secret-pw"  # pragma: allowlist secret
     result = run_cli("--rows", "10", "--db-url", with_password(url, secret))
     line = assert_one_line_error(result, secret)
     assert "--db-url" in line
@@ -393,7 +393,7 @@ def test_unknown_database_names_the_setting(url: str) -> None:
 
 
 def test_unreachable_server_names_the_setting() -> None:
-    secret = "Unreachable-pw-123"
+    secret = "Unreachable-pw-123"  # pragma: allowlist secret
     result = run_cli(
         "--rows", "10", env={ADMIN: f"mysql+pymysql://someone:{secret}@127.0.0.1:1/pinterest_data"}
     )
@@ -418,7 +418,7 @@ def test_missing_setting_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_malformed_url_is_not_echoed() -> None:
-    secret = "Malformed-pw-456"
+    secret = "Malformed-pw-456"  # pragma: allowlist secret
     with pytest.raises(UserError) as error:
         parse_target(f"not a url {secret}")
     assert secret not in str(error.value) and ADMIN in str(error.value)

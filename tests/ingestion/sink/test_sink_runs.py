@@ -24,6 +24,9 @@ POISON = {
     b'{"index":\n5}': "value spans several lines",
 }
 
+# A made-up S3 secret that the stack's key does not have; never echoed.
+WRONG_SECRET = "NotTheSecret123"  # pragma: allowlist secret
+
 
 def produce(lane, topic, values, key=b"same-partition"):
     producer = Producer({"bootstrap.servers": lane.bootstrap, "enable.idempotence": True})
@@ -120,11 +123,9 @@ def test_wrong_s3_secret(run, lane):
         "ingestion.sink",
         "--until-idle",
         "1",
-        env={**lane.env, "S3_SECRET_ACCESS_KEY": "NotTheSecret123"},
+        env={**lane.env, "S3_SECRET_ACCESS_KEY": WRONG_SECRET},
     )
-    assert_one_clear_line(
-        result, 1, "refused access", "S3_SECRET_ACCESS_KEY", secret="NotTheSecret123"
-    )
+    assert_one_clear_line(result, 1, "refused access", "S3_SECRET_ACCESS_KEY", secret=WRONG_SECRET)
 
 
 def test_bad_flags(run):

@@ -143,7 +143,7 @@ def test_s3_accepts_the_stack_key(settings, stack):
     "overrides",
     [
         {"config": Config(signature_version=UNSIGNED, retries={"max_attempts": 1})},
-        {"aws_secret_access_key": "not-the-secret"},
+        {"aws_secret_access_key": "not-the-secret"},  # pragma: allowlist secret
         {"aws_access_key_id": "LOCALNOSUCHKEY00000"},
     ],
     ids=["anonymous", "wrong-secret", "unknown-key"],
