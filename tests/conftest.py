@@ -143,6 +143,16 @@ class Lane:
             "DBT_PROFILES_DIR": self.settings.require("DBT_PROFILES_DIR"),
         }
 
+    def start(self, module: str, *args: str) -> subprocess.Popen[str]:
+        """A command of the pipeline in this lane, in the background, its output piped."""
+        return subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            env={**os.environ, **self.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         dbt_bin = Path(sys.executable).parent / "dbt"
         return subprocess.run(

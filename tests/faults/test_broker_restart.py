@@ -3,9 +3,6 @@ holds every post exactly once."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -23,20 +20,12 @@ def test_broker_killed_while_emulating_loses_no_post(
     run, lane, fault_posts, figures, faults, warehouse, tmp_path
 ):
     checkpoint = tmp_path / "emulate.checkpoint"
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingestion.emulate",
-            "--rate",
-            str(fault_posts // SENDING_SECONDS),
-            "--checkpoint",
-            str(checkpoint),
-        ],
-        env={**os.environ, **lane.env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    emulator = lane.start(
+        "ingestion.emulate",
+        "--rate",
+        str(fault_posts // SENDING_SECONDS),
+        "--checkpoint",
+        str(checkpoint),
     )
     time.sleep(SENDING_SECONDS / 3)
     killed = time.monotonic()

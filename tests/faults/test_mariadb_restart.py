@@ -3,9 +3,6 @@ checkpoint that --resume completes, or ride it out; a post is never silently ski
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -22,22 +19,14 @@ def test_mariadb_restarted_while_emulating_leaves_no_gap(
     run, lane, fault_posts, figures, faults, tmp_path
 ):
     checkpoint = tmp_path / "emulate.checkpoint"
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingestion.emulate",
-            "--rate",
-            str(fault_posts // SENDING_SECONDS),
-            "--page-size",
-            "500",
-            "--checkpoint",
-            str(checkpoint),
-        ],
-        env={**os.environ, **lane.env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    emulator = lane.start(
+        "ingestion.emulate",
+        "--rate",
+        str(fault_posts // SENDING_SECONDS),
+        "--page-size",
+        "500",
+        "--checkpoint",
+        str(checkpoint),
     )
     time.sleep(SENDING_SECONDS / 3)
     faults.stop(faults.stack.mariadb)

@@ -3,9 +3,6 @@ outage: it committed nothing it had not landed and then landed every record exac
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -40,22 +37,14 @@ def test_s3_outage_while_sinking_is_ridden_out(run, lane, fault_posts, figures, 
     assert emulated.returncode == 0, emulated.stderr
     records = 3 * fault_posts
     flush_size = max(50, records // 600)
-    sink = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingestion.sink",
-            "--flush-size",
-            str(flush_size),
-            "--until-idle",
-            "5",
-            "--instance-id",
-            f"outage-{uuid.uuid4().hex[:6]}",
-        ],
-        env={**os.environ, **lane.env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    sink = lane.start(
+        "ingestion.sink",
+        "--flush-size",
+        str(flush_size),
+        "--until-idle",
+        "5",
+        "--instance-id",
+        f"outage-{uuid.uuid4().hex[:6]}",
     )
     deadline = time.monotonic() + 120
     while lane.count_objects() < 0.3 * records / flush_size:

@@ -4,11 +4,8 @@ byte-identical."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -35,12 +32,7 @@ def test_sink_killed_at_random_moments_lands_every_record_once(run, lane, fault_
     seen: dict[str, bytes] = {}
     started = time.monotonic()
     for moment in moments:
-        sink = subprocess.Popen(
-            [sys.executable, "-m", "ingestion.sink", "--flush-size", str(flush_size)],
-            env={**os.environ, **lane.env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        sink = lane.start("ingestion.sink", "--flush-size", str(flush_size))
         deadline = time.monotonic() + 120
         while lane.count_objects() < moment * expected_objects and time.monotonic() < deadline:
             time.sleep(0.05)

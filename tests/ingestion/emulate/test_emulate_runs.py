@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 
@@ -22,21 +19,7 @@ def keys_by_partition(messages):
 
 def test_interrupted_replay_resumes_without_gaps(run, lane, source_rows, tmp_path):
     checkpoint = tmp_path / "emulate.checkpoint"
-    first = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingestion.emulate",
-            "--rate",
-            "2000",
-            "--checkpoint",
-            str(checkpoint),
-        ],
-        env={**os.environ, **lane.env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = lane.start("ingestion.emulate", "--rate", "2000", "--checkpoint", str(checkpoint))
     time.sleep(3)
     first.send_signal(signal.SIGINT)
     out, err = first.communicate(timeout=60)
