@@ -104,42 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         TableLedger(table, f"{args.topic_prefix}.{suffix}")
         for table, suffix in TABLE_TOPICS.items()
     ]
-    engine = open_engine(args.db_url, "PINTEREST_DB_URL")
-    try:
-        rows = count_rows(engine, list(TABLE_TOPICS))
-    finally:
-        engine.dispose()
-    config = client_config(settings, args.bootstrap_servers)
-    check_reachable(config)
-    topics = count_topics(config, [ledger.topic for ledger in ledgers], args.group)
-    dead = count_dead_letters(config, f"{args.topic_prefix}.{DLQ_SUFFIX}")
-    client = s3_client(settings)
-    check_bucket(client, args.bucket, args.topics_dir + "/")
-    progress = Progress("reconcile: reading S3", unit="objects")
-    try:
-        for ledger in ledgers:
-            ledger.mysql_rows = rows[ledger.table]
-            ledger.kafka_records = topics[ledger.topic].records
-            ledger.sink_committed = topics[ledger.topic].committed
-            ledger.dlq_records = dead[ledger.topic]
-            landed = count_landed(
-                client, args.bucket, args.topics_dir, ledger.topic, progress.advance
-            )
-            ledger.s3_records = landed.records
-            ledger.s3_objects = landed.objects
-            ledger.s3_foreign_objects = landed.foreign_objects
-    finally:
-        progress.close()
+    count_source(args, ledgers)
+    count_kafka(args, settings, ledgers)
+    count_s3(args, settings, ledgers)
     if not args.skip_dbt:
-        connection = connect(args.host, args.port, username="reconcile")
-        try:
-            for ledger, suffix in zip(ledgers, TABLE_TOPICS.values(), strict=True):
-                staged = count_staged(connection, args.raw_schema, args.schema + "_staging", suffix)
-                ledger.raw_lines = staged.raw_lines
-                ledger.dropped_lines = staged.dropped_lines
-                ledger.staging_rows = staged.staging_rows
-        finally:
-            connection.close()
+        count_dbt(args, ledgers)
 
     problems = [problem for ledger in ledgers for problem in ledger.problems()]
     print(render(ledgers))
@@ -156,6 +125,56 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"reconciled: every record is accounted for at every stage counted{note} ({args.output})")
     return 0
+
+
+def count_source(args: argparse.Namespace, ledgers: list[TableLedger]) -> None:
+    engine = open_engine(args.db_url, "PINTEREST_DB_URL")
+    try:
+        rows = count_rows(engine, [ledger.table for ledger in ledgers])
+    finally:
+        engine.dispose()
+    for ledger in ledgers:
+        ledger.mysql_rows = rows[ledger.table]
+
+
+def count_kafka(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
+    config = client_config(settings, args.bootstrap_servers)
+    check_reachable(config)
+    topics = count_topics(config, [ledger.topic for ledger in ledgers], args.group)
+    dead = count_dead_letters(config, f"{args.topic_prefix}.{DLQ_SUFFIX}")
+    for ledger in ledgers:
+        ledger.kafka_records = topics[ledger.topic].records
+        ledger.sink_committed = topics[ledger.topic].committed
+        ledger.dlq_records = dead[ledger.topic]
+
+
+def count_s3(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
+    client = s3_client(settings)
+    check_bucket(client, args.bucket, args.topics_dir + "/")
+    progress = Progress("reconcile: reading S3", unit="objects")
+    try:
+        for ledger in ledgers:
+            landed = count_landed(
+                client, args.bucket, args.topics_dir, ledger.topic, progress.advance
+            )
+            ledger.s3_records = landed.records
+            ledger.s3_objects = landed.objects
+            ledger.s3_foreign_objects = landed.foreign_objects
+    finally:
+        progress.close()
+
+
+def count_dbt(args: argparse.Namespace, ledgers: list[TableLedger]) -> None:
+    connection = connect(args.host, args.port, username="reconcile")
+    try:
+        for ledger in ledgers:
+            suffix = ledger.topic.rpartition(".")[2]
+            staged = count_staged(connection, args.raw_schema, args.schema + "_staging", suffix)
+            ledger.raw_lines = staged.raw_lines
+            ledger.dropped_lines = staged.dropped_lines
+            ledger.staging_rows = staged.staging_rows
+    finally:
+        connection.close()
 
 
 def render(ledgers: list[TableLedger]) -> str:
