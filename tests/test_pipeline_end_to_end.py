@@ -40,7 +40,7 @@ def test_marts_match_independent_python_answers(
         return result
 
     def dbt(*args):
-        result = dbt(*args)
+        result = lane.dbt(*args)
         outputs.extend((result.stdout, result.stderr))
         return result
 

@@ -16,5 +16,8 @@ def count_rows(engine: sa.Engine, tables: list[str]) -> dict[str, int]:
                 query = sa.select(sa.func.count()).select_from(sa.table(table))
                 counts[table] = connection.execute(query).scalar_one()
     except sa.exc.DBAPIError as exc:
-        raise UserError(f"cannot count the source tables: {describe(exc)}") from None
+        raise UserError(
+            f"cannot count the source tables ({describe(exc)}): load them with "
+            "`python -m ingestion.generate`, or check PINTEREST_DB_URL"
+        ) from None
     return counts

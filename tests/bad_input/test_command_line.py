@@ -106,7 +106,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_mistake_gets_one_clear_line(name, run, lane, stack, tmp_path):
+def test_mistake_gets_one_clear_line(name, run, lane, stack, source_rows, tmp_path):
     case = CASES[name]
     env = {**lane.env, **{k: v.replace("{lane}", lane.prefix) for k, v in case.env.items()}}
     if case.client_config is not None:

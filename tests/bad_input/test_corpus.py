@@ -150,7 +150,8 @@ def produce(lane, messages: list[tuple[bytes | None, bytes | None]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus(contexts, settings, run):
+def corpus(contexts, settings, run, source_rows):
+    """The corpus's rows join the default data set (source_rows creates the tables)."""
     admin_engine = sa.create_engine(settings.require("PINTEREST_DB_ADMIN_URL"))
     keys = insert_source_rows(admin_engine)
     with contexts.lane() as lane, contexts.warehouse(lane) as warehouse:
