@@ -168,7 +168,7 @@ def count_dbt(args: argparse.Namespace, ledgers: list[TableLedger]) -> None:
     connection = connect(args.host, args.port, username="reconcile")
     try:
         for ledger in ledgers:
-            suffix = ledger.topic.rpartition(".")[2]
+            suffix = TABLE_TOPICS[ledger.table]
             staged = count_staged(connection, args.raw_schema, args.schema + "_staging", suffix)
             ledger.raw_lines = staged.raw_lines
             ledger.dropped_lines = staged.dropped_lines

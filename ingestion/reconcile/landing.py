@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ingestion.errors import UserError
+from ingestion.sink.layout import object_key_pattern, topic_folder
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,8 @@ def count_landed(
     topic: str,
     on_object: Callable[[int], None] = lambda _: None,
 ) -> LandedCounts:
-    folder = f"{topics_dir}/{topic}/"
-    name = re.compile(
-        re.escape(folder) + r"partition=(\d+)/" + re.escape(topic) + r"\+\1\+\d{10}\.json"
-    )
+    folder = topic_folder(topics_dir, topic)
+    name = object_key_pattern(topics_dir, topic)
     records = objects = foreign = 0
     try:
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder)

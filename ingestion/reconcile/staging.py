@@ -8,11 +8,11 @@ from pyhive import hive
 
 from ingestion.errors import UserError
 
-# topic suffix -> (raw source table, its key column, staging model).
+# topic suffix, which names the raw source table too -> (its key column, staging model).
 STAGED = {
-    "pin": ("pin", "`index`", "stg_pinterest__pins"),
-    "geo": ("geo", "ind", "stg_pinterest__geolocations"),
-    "user": ("user", "ind", "stg_pinterest__users"),
+    "pin": ("`index`", "stg_pinterest__pins"),
+    "geo": ("ind", "stg_pinterest__geolocations"),
+    "user": ("ind", "stg_pinterest__users"),
 }
 
 
@@ -28,9 +28,9 @@ def count_staged(
     connection: hive.Connection, raw_schema: str, staging_schema: str, suffix: str
 ) -> StagedCounts:
     """Schema names must be checked identifiers (cli.identifier): they cannot be bound."""
-    raw_table, key, model = STAGED[suffix]
+    key, model = STAGED[suffix]
     cursor = connection.cursor()
-    raw = ".".join((raw_schema, raw_table))
+    raw = ".".join((raw_schema, suffix))
     staged = ".".join((staging_schema, model))
     # Only identifiers vary: the fixed names above and the checked schema names.
     bad = "_corrupt_record is not null or " + key + " is null"
