@@ -31,7 +31,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
-up: install  ## start MariaDB, Kafka, SeaweedFS and Spark Thrift (harmless when running)
+up: install  ## start MariaDB, Kafka, SeaweedFS, Spark Thrift and the ingestion API (harmless when running)
 	$(PY) -m ingestion.stack up
 
 down:  ## stop the stack's processes; data stays in .local/

@@ -1,4 +1,5 @@
-"""`python -m ingestion.emulate`: stream the source database's posts into Kafka.
+"""`python -m ingestion.emulate`: stream the source database's posts into Kafka, over Kafka's
+protocol or through a Kafka REST Proxy v2 endpoint (`--transport rest`).
 
 Each post becomes three messages, its pinterest_data, geolocation_data and user_data rows, sent
 to <prefix>.pin, <prefix>.geo and <prefix>.user with the post key as the message key.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,9 @@ from ingestion.cli import (
 from ingestion.db import open_engine
 from ingestion.emulate.checkpoint import load_checkpoint
 from ingestion.emulate.outcome import Outcome
-from ingestion.emulate.publish import PRODUCER_DEFAULTS, Publisher
+from ingestion.emulate.publish import PRODUCER_DEFAULTS
 from ingestion.emulate.replay import replay_tables
+from ingestion.emulate.rest import RestTarget, check_rest_target, open_publisher
 from ingestion.emulate.run import random_posts, send_random
 from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS, replay_span
 from ingestion.emulate.table_worker import TableJob
@@ -55,6 +58,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         "posts at random intervals, as the original did",
         default="replay",
         choices=["replay", "random"],
+    )
+    option(
+        "--transport",
+        "EMULATE_TRANSPORT",
+        "kafka: Kafka's protocol; rest: POST to a Kafka REST Proxy v2 endpoint",
+        default="kafka",
+        choices=["kafka", "rest"],
     )
     option("--db-url", "PINTEREST_DB_URL", "source database (read-only user)", secret=True)
     option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
@@ -119,6 +129,29 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         help="pause before each post: random up to this (default: 2.0)",
     )
 
+    rest = parser.add_argument_group(
+        "REST transport",
+        "the API key is read from $INGEST_API_KEY (`make up` writes the stack's into "
+        ".local/stack.env)",
+    )
+    rest.add_argument(
+        "--rest-url",
+        default=settings.get("INGEST_API_URL"),
+        help="the REST Proxy v2 endpoint [env INGEST_API_URL; default: %(default)s]",
+    )
+    rest.add_argument(
+        "--rest-records",
+        type=positive_int,
+        default=None,
+        help=f"records per request (default: {RestTarget.records_per_request})",
+    )
+    rest.add_argument(
+        "--rest-in-flight",
+        type=positive_int,
+        default=None,
+        help=f"requests in flight per table (default: {RestTarget.in_flight})",
+    )
+
     producer = parser.add_argument_group(
         "producer",
         "librdkafka settings; any other one can be set in the KAFKA_CLIENT_CONFIG "
@@ -165,8 +198,18 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error("--resume and --start-after both choose the start: use one")
     if args.db_url is None:
         parser.error("no source database: set PINTEREST_DB_URL or pass --db-url (or `make up`)")
-    if args.bootstrap_servers is None:
-        parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
+    if args.transport == "rest":
+        for name in ("linger_ms", "compression", "batch_bytes"):
+            if getattr(args, name) is not None:
+                parser.error(f"--{name.replace('_', '-')} only applies to --transport kafka")
+        if args.rest_url is None:
+            parser.error("--transport rest needs --rest-url or INGEST_API_URL (or `make up`)")
+    else:
+        for name in ("rest_records", "rest_in_flight"):
+            if getattr(args, name) is not None:
+                parser.error(f"--{name.replace('_', '-')} only applies to --transport rest")
+        if args.bootstrap_servers is None:
+            parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
 
 
 def producer_config(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
@@ -179,6 +222,26 @@ def producer_config(settings: Settings, args: argparse.Namespace) -> dict[str, A
     ):
         if getattr(args, option) is not None:
             config[key] = getattr(args, option)
+    return config
+
+
+def transport_target(
+    settings: Settings, args: argparse.Namespace, topics: dict[str, str]
+) -> dict[str, Any] | RestTarget:
+    """Where messages go, checked before anything is read: a Kafka producer config (with the
+    topics created), or a REST endpoint that has them."""
+    if args.transport == "rest":
+        defaults = RestTarget(url=args.rest_url, api_key=settings.get("INGEST_API_KEY"))
+        target = replace(
+            defaults,
+            records_per_request=args.rest_records or defaults.records_per_request,
+            in_flight=args.rest_in_flight or defaults.in_flight,
+        )
+        check_rest_target(target, list(topics.values()))
+        return target
+    config = producer_config(settings, args)
+    check_reachable(config)
+    ensure_topics(AdminClient({**config, "log_level": 0}), args.topic_prefix, args.partitions)
     return config
 
 
@@ -198,18 +261,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     validate(parser, args)
 
-    config = producer_config(settings, args)
-    check_reachable(config)
     topics = {table: f"{args.topic_prefix}.{suffix}" for table, suffix in TABLE_TOPICS.items()}
-    ensure_topics(AdminClient({**config, "log_level": 0}), args.topic_prefix, args.partitions)
+    target = transport_target(settings, args, topics)
     engine = open_engine(args.db_url, "PINTEREST_DB_URL")
     _require_tables(engine)
 
     with StopRequest() as stop:
         if args.mode == "replay":
-            outcome = _replay(args, engine, config, topics, stop)
+            outcome = _replay(args, engine, target, topics, stop)
         else:
-            outcome = _random(args, engine, config, topics, stop)
+            outcome = _random(args, engine, target, topics, stop)
     checkpoint = args.checkpoint
     print(
         f"emulate: {outcome.posts:,} posts read, {outcome.delivered:,} messages delivered, "
@@ -232,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
 def _replay(
     args: argparse.Namespace,
     engine: sa.Engine,
-    config: dict[str, Any],
+    target: dict[str, Any] | RestTarget,
     topics: dict[str, str],
     stop: StopRequest,
 ) -> Outcome:
@@ -245,7 +306,7 @@ def _replay(
             table=table,
             topic=topics[table],
             db_url=args.db_url,
-            producer=config,
+            target=target,
             after=after,
             page=args.page_size,
             rate=args.rate,
@@ -263,7 +324,7 @@ def _replay(
 def _random(
     args: argparse.Namespace,
     engine: sa.Engine,
-    config: dict[str, Any],
+    target: dict[str, Any] | RestTarget,
     topics: dict[str, str],
     stop: StopRequest,
 ) -> Outcome:
@@ -276,7 +337,7 @@ def _random(
         stop=stop,
     )
     progress = Progress("emulate", total=args.count, unit="posts")
-    outcome = send_random(posts, Publisher(config, topics), progress, stop)
+    outcome = send_random(posts, open_publisher(target, topics), progress, stop)
     outcome.seconds = progress.elapsed
     return outcome
 

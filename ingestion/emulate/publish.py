@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -46,14 +47,16 @@ class Batch:
         self.last_key: int | None = None
         self.closed = False
 
-    def report(self, error: KafkaError | None, _message: Message | None = None) -> None:
+    def report(self, error: KafkaError | str | None, _message: Message | None = None) -> None:
+        """A delivery report: from Kafka, or a REST endpoint's error text."""
         self.reported += 1
         if error is None:
             self._tracker.delivered += 1
         else:
             self.failed += 1
             self._tracker.failed += 1
-            self._tracker.first_error = self._tracker.first_error or error.str()
+            if self._tracker.first_error is None:
+                self._tracker.first_error = error if isinstance(error, str) else error.str()
 
     def close(self) -> None:
         """No more messages will join the batch."""
@@ -93,13 +96,44 @@ def encode_key(key: int) -> bytes:
     return str(key).encode("ascii")
 
 
-class Publisher:
-    def __init__(self, config: Mapping[str, Any], topics: Mapping[str, str]) -> None:
+class PostPublisher(ABC):
+    """Sends rows as messages, by some transport, and tracks their delivery."""
+
+    def __init__(self, topics: Mapping[str, str]) -> None:
         """topics: source table -> topic."""
-        self._producer = Producer(dict(config))
         self._topics = dict(topics)
         self.tracker = DeliveryTracker()
         self.value_bytes = 0
+
+    @abstractmethod
+    def produce(self, batch: Batch, table: str, key: int, value: bytes) -> None:
+        """Queue one row's message as part of `batch`; may block while the transport is full."""
+
+    @abstractmethod
+    def poll(self) -> None:
+        """Serve delivery reports that arrived, and advance the watermark."""
+
+    @abstractmethod
+    def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> int:
+        """Wait for outstanding delivery reports; returns the number still outstanding."""
+
+    def publish(self, post: Post) -> int:
+        """Queue the post's messages as one batch; returns how many."""
+        batch = self.tracker.batch()
+        for table, row in post.rows.items():
+            if row is not None:
+                self.produce(batch, table, post.key, row)
+        batch.last_key = post.key
+        batch.close()
+        return batch.sent
+
+
+class Publisher(PostPublisher):
+    """Over Kafka's own protocol."""
+
+    def __init__(self, config: Mapping[str, Any], topics: Mapping[str, str]) -> None:
+        super().__init__(topics)
+        self._producer = Producer(dict(config))
 
     def produce(self, batch: Batch, table: str, key: int, value: bytes) -> None:
         """Queue one row's message as part of `batch`. Blocks briefly while the local queue is
@@ -117,22 +151,11 @@ class Publisher:
             except BufferError:
                 self._producer.poll(0.05)
 
-    def publish(self, post: Post) -> int:
-        """Queue the post's messages as one batch; returns how many."""
-        batch = self.tracker.batch()
-        for table, row in post.rows.items():
-            if row is not None:
-                self.produce(batch, table, post.key, row)
-        batch.last_key = post.key
-        batch.close()
-        return batch.sent
-
     def poll(self) -> None:
         self._producer.poll(0)
         self.tracker.advance()
 
     def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> int:
-        """Wait for outstanding delivery reports; returns the number still outstanding."""
         remaining = self._producer.flush(timeout)
         self.tracker.advance()
         return remaining

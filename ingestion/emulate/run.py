@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ingestion.db import describe
 from ingestion.emulate.outcome import Outcome
-from ingestion.emulate.publish import Publisher
+from ingestion.emulate.publish import PostPublisher
 from ingestion.emulate.source import TABLE_KEYS, Post, fetch_post, key_range, table_queries
 from ingestion.errors import UserError
 from ingestion.progress import Progress
@@ -18,7 +18,7 @@ from ingestion.stopping import StopRequest
 
 
 def send_random(
-    posts: Iterable[Post], publisher: Publisher, progress: Progress, stop: StopRequest
+    posts: Iterable[Post], publisher: PostPublisher, progress: Progress, stop: StopRequest
 ) -> Outcome:
     """Publish posts until they run out, Ctrl-C/SIGTERM, or the database fails; then wait for
     every delivery report, whatever stopped the loop."""

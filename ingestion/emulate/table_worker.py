@@ -20,7 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ingestion.db import describe
-from ingestion.emulate.publish import Publisher
+from ingestion.emulate.publish import PostPublisher
+from ingestion.emulate.rest import RestTarget, open_publisher
 from ingestion.emulate.source import Page, bulk_read_url, table_pages, table_queries
 
 STATUS_EVERY_S = 0.5
@@ -35,7 +36,7 @@ class TableJob:
     table: str
     topic: str
     db_url: str
-    producer: dict[str, Any]
+    target: dict[str, Any] | RestTarget  # a Kafka producer config, or a REST endpoint
     after: int
     page: int
     rate: float | None  # rows per second; None is as fast as possible
@@ -156,7 +157,7 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
     # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = TableStatus(job.table)
-    publisher = Publisher(job.producer, {job.table: job.topic})
+    publisher = open_publisher(job.target, {job.table: job.topic})
     engine = sa.create_engine(bulk_read_url(job.db_url))
     try:
         with engine.connect() as connection:
@@ -189,7 +190,7 @@ def _send_pages(
     worker: int,
     control: Control,
     pages: Iterator[Page],
-    publisher: Publisher,
+    publisher: PostPublisher,
     status: TableStatus,
     statuses: Queue[TableStatus],
 ) -> None:
@@ -228,7 +229,7 @@ def _send_pages(
         batch.close()
 
 
-def _snapshot(status: TableStatus, publisher: Publisher) -> TableStatus:
+def _snapshot(status: TableStatus, publisher: PostPublisher) -> TableStatus:
     tracker = publisher.tracker
     status.delivered = tracker.delivered
     status.failed = tracker.failed

@@ -71,6 +71,7 @@ class StackConfig:
     bucket: str = "pinterest-raw"
     region: str = "us-east-1"
     thrift_port: int = 10000
+    api_port: int = 8082  # the Kafka REST Proxy's
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -98,6 +99,7 @@ class Credentials:
     db_reader_password: str
     s3_access_key: str
     s3_secret_key: str
+    api_key: str
 
     @classmethod
     def generate(cls) -> Credentials:
@@ -109,14 +111,17 @@ class Credentials:
             db_reader_password=token(24),
             s3_access_key="LOCAL" + token(15, string.ascii_uppercase + string.digits),
             s3_secret_key=token(40),
+            api_key=token(40),
         )
 
     @classmethod
     def load_or_create(cls, path: Path) -> Credentials:
-        if path.exists():
-            return cls(**json.loads(path.read_text(encoding="utf-8")))
-        creds = cls.generate()
-        write_private(path, json.dumps(asdict(creds), indent=2) + "\n")
+        """The saved credentials; any a newer version of the stack added are generated and
+        saved alongside, the existing ones kept."""
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        creds = cls(**{**asdict(cls.generate()), **saved})
+        if set(saved) != set(asdict(creds)):
+            write_private(path, json.dumps(asdict(creds), indent=2) + "\n")
         return creds
 
 

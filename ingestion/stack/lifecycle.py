@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.settings import Settings
+from ingestion.stack.api import IngestApi
 from ingestion.stack.config import Credentials, Layout, StackConfig, write_private
 from ingestion.stack.kafka import Kafka
 from ingestion.stack.mariadb import MariaDB
@@ -30,6 +31,7 @@ class Stack:
     kafka: Kafka
     seaweedfs: SeaweedFS
     spark: SparkThrift
+    api: IngestApi
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Stack:
@@ -45,12 +47,13 @@ class Stack:
             Kafka(*args),
             SeaweedFS(*args),
             SparkThrift(*args),
+            IngestApi(*args),
         )
 
     @property
     def services(self) -> list[Service]:
         """In start order; stopped in reverse."""
-        return [self.mariadb, self.kafka, self.seaweedfs, self.spark]
+        return [self.mariadb, self.kafka, self.seaweedfs, self.spark, self.api]
 
     def env_lines(self) -> dict[str, str]:
         config, creds = self.config, self.creds
@@ -68,6 +71,8 @@ class Stack:
             "SPARK_THRIFT_HOST": config.host,
             "SPARK_THRIFT_PORT": str(config.thrift_port),
             "DBT_PROFILES_DIR": str(self.layout.dbt_profiles_dir),
+            "INGEST_API_URL": self.api.url,
+            "INGEST_API_KEY": creds.api_key,
         }
 
     def write_dbt_profile(self) -> None:

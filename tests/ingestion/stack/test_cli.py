@@ -29,13 +29,13 @@ def test_unknown_command_is_rejected_without_traceback():
 def test_status_reports_every_service_running(stack):
     result = run("status")
     assert result.returncode == 0, result.stdout + result.stderr
-    for service in ("mariadb", "kafka", "seaweedfs", "spark"):
+    for service in ("mariadb", "kafka", "seaweedfs", "spark", "api"):
         assert f"{service}" in result.stdout
-    assert result.stdout.count("running (pid") == 4
+    assert result.stdout.count("running (pid") == 5
 
 
 def test_up_again_is_harmless(stack):
     result = run("up")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("already running") == 4
+    assert result.stdout.count("already running") == 5
     assert stack.layout.stack_env.stat().st_mode & 0o777 == 0o600

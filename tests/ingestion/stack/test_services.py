@@ -216,7 +216,7 @@ def test_every_stack_listener_is_on_loopback(stack):
                 assert _is_loopback(listening[inode]), (
                     f"{service.name} listens on {listening[inode]}"
                 )
-    assert seen >= 4
+    assert seen >= 5
 
 
 def test_restart_keeps_database_rows_and_s3_objects(settings, stack, scratch_table):
