@@ -11,6 +11,8 @@ import orjson
 from fastapi import FastAPI, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
@@ -60,7 +62,7 @@ class Counters:
     rejected: dict[int, int] = field(default_factory=dict)  # status -> requests
 
 
-class KafkaJSONResponse(Response):
+class KafkaJSONResponse(JSONResponse):
     media_type = RESPONSE_V2
 
     def render(self, content: Any) -> bytes:
@@ -165,6 +167,16 @@ def _all_retriable(deliveries: list[Delivery]) -> bool:
     return all(delivery.error_code == KAFKA_RETRIABLE_ERROR for delivery in deliveries)
 
 
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    methods = {
+        method
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path_regex.match(path)
+        for method in route.methods
+    }
+    return sorted(methods)
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, plus the request body it cannot infer: the routes read it
     themselves, to answer a wrong media type or size the way the REST Proxy does."""
@@ -205,8 +217,14 @@ def create_app(settings: ApiSettings, gateway: Gateway, counters: Counters) -> F
         return _error_response(exc, counters)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
-        return _error_response(ApiError(exc.status_code, str(exc.detail)), counters)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route matching the path; a path served by
+            # several routes (GET and POST /topics/{topic}) allows all of their methods.
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
+        error = ApiError(exc.status_code, str(exc.detail), headers=headers)
+        return _error_response(error, counters)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:

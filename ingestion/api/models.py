@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 # The embedded format: keys and values are JSON, written to Kafka as compact JSON bytes.
 JSON_V2 = "application/vnd.kafka.json.v2+json"
@@ -13,12 +13,19 @@ JSON_V2 = "application/vnd.kafka.json.v2+json"
 RESPONSE_V2 = "application/vnd.kafka.v2+json"
 
 
+def _number(value: object) -> object:
+    """JSON Schema's integer includes 2.0, so that passes; "2" and true do not."""
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
 class ProduceRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: JsonValue = Field(default=None, description="any JSON; hashed to choose the partition")
     value: JsonValue = Field(default=None, description="any JSON; null writes a tombstone")
-    partition: Annotated[int, Field(ge=0)] | None = Field(
+    partition: Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_number)] | None = Field(
         default=None, description="write to this partition instead of hashing the key"
     )
 
