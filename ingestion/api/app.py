@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -313,7 +313,7 @@ def create_app(settings: ApiSettings, gateway: Gateway, counters: Counters) -> F
         counters.records_failed += failed
         if failed == len(deliveries) and _all_retriable(deliveries):
             raise kafka_unavailable(deliveries[0].error or "no acknowledgement")
-        offsets = [asdict(delivery) for delivery in deliveries]
+        offsets = [delivery.as_json() for delivery in deliveries]
         return KafkaJSONResponse(
             {"offsets": offsets, "key_schema_id": None, "value_schema_id": None}
         )

@@ -43,6 +43,15 @@ class Delivery:
     error_code: int | None = None
     error: str | None = None
 
+    def as_json(self) -> dict[str, Any]:
+        # By hand: dataclasses.asdict was a tenth of the API's CPU under load.
+        return {
+            "partition": self.partition,
+            "offset": self.offset,
+            "error_code": self.error_code,
+            "error": self.error,
+        }
+
 
 def failure(error: KafkaError) -> Delivery:
     code = KAFKA_RETRIABLE_ERROR if error.retriable() else KAFKA_ERROR

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from confluent_kafka import Consumer, TopicPartition
 
 JSON_V2 = "application/vnd.kafka.json.v2+json"
 
@@ -82,3 +83,17 @@ def running_api(prefix: str, bootstrap: str, *args: str) -> Iterator[Api]:
     finally:
         if process.poll() is None:
             api.stop()
+
+
+def records_in(bootstrap: str, topic: str) -> int:
+    """The records a topic holds, counted by its offsets."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "record-counter"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        total = 0
+        for partition in partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), 10)
+            total += high - low
+        return total
+    finally:
+        consumer.close()

@@ -10,24 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api_process import running_api
-from confluent_kafka import Consumer, TopicPartition
+from api_process import records_in, running_api
 
 FUZZ_SECONDS = 45
 REPORT_DIR = Path("target/api-fuzz")
-
-
-def records_in(bootstrap: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "fuzz-counter"})
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        total = 0
-        for partition in partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), 10)
-            total += high - low
-        return total
-    finally:
-        consumer.close()
 
 
 def test_the_api_passes_schemathesis_and_loses_nothing(api_lane, tmp_path):

@@ -38,6 +38,10 @@ def test_help(run):
         (["--mode", "random", "--count", "3", "--rate", "5"], "--rate only applies"),
         (["--count", "3"], "--count only applies to --mode random"),
         (["--mode", "sideways"], "invalid choice"),
+        (["--transport", "pigeon"], "invalid choice"),
+        (["--transport", "rest", "--linger-ms", "5"], "--linger-ms only applies to --transport"),
+        (["--rest-records", "10"], "--rest-records only applies to --transport rest"),
+        (["--transport", "rest", "--rest-in-flight", "0"], "must be a positive integer"),
     ],
 )
 def test_bad_flags_exit_2(run, args, message):
@@ -81,3 +85,36 @@ def test_client_config_is_applied(run, lane, tmp_path):
     assert result.returncode != 0
     assert "security.protocol" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_rest_transport_needs_an_endpoint(run, lane, tmp_path):
+    env = {**lane.env, "INGEST_API_URL": "", "PINTEREST_STACK_ENV": str(tmp_path / "none")}
+    env["PINTEREST_DB_URL"] = "mysql+pymysql://u@127.0.0.1:1/d"
+    result = run("ingestion.emulate", "--transport", "rest", env=env)
+    assert_one_clear_line(result, 2, "--transport rest needs --rest-url or INGEST_API_URL")
+
+
+def test_rest_endpoint_unreachable(run, lane):
+    result = run(
+        "ingestion.emulate", "--transport", "rest", "--rest-url", "http://127.0.0.1:1", env=lane.env
+    )
+    assert_one_clear_line(result, 1, "cannot reach the REST endpoint http://127.0.0.1:1")
+
+
+def test_rest_endpoint_refuses_a_wrong_key(run, lane, settings):
+    result = run(
+        "ingestion.emulate",
+        *("--transport", "rest", "--rest-url", settings.require("INGEST_API_URL")),
+        env={**lane.env, "INGEST_API_KEY": WRONG_PASSWORD},
+    )
+    assert_one_clear_line(result, 1, "refused the API key", "INGEST_API_KEY", secret=WRONG_PASSWORD)
+
+
+def test_rest_endpoint_without_the_topic(run, lane, settings):
+    # The stack's API serves the stack's prefix only: this lane's topics are outside it.
+    result = run(
+        "ingestion.emulate",
+        *("--transport", "rest", "--rest-url", settings.require("INGEST_API_URL")),
+        env=lane.env,
+    )
+    assert_one_clear_line(result, 1, f"does not allow {lane.topic('pin')}", "--topic-prefix")
