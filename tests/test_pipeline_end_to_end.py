@@ -123,6 +123,7 @@ def test_marts_match_independent_python_answers(
         "the database admin password": stack.creds.db_admin_password,
         "the database reader password": stack.creds.db_reader_password,
         "the S3 secret key": stack.creds.s3_secret_key,
+        "the ingestion API key": stack.creds.api_key,
     }
     texts = {f"command output {i}": text for i, text in enumerate(outputs)}
     texts.update(log_watch.new_text())
