@@ -9,6 +9,7 @@ import requests
 from api_process import free_port
 
 GOOD_KEY = "a-test-key-of-enough-length"  # pragma: allowlist secret
+SHORT_KEY = "short"  # pragma: allowlist secret
 
 
 def test_help_names_the_routes_and_settings(run):
@@ -22,7 +23,7 @@ def test_help_names_the_routes_and_settings(run):
     ("args", "env", "message"),
     [
         ([], {"INGEST_API_KEY": ""}, "no API key: set INGEST_API_KEY or pass --api-key-file"),
-        ([], {"INGEST_API_KEY": "short"}, "the API key must be at least 16 characters"),
+        ([], {"INGEST_API_KEY": SHORT_KEY}, "the API key must be at least 16 characters"),
         (["--api-key-file", "/nonexistent/key"], {}, "cannot read --api-key-file"),
         (["--max-records", "0"], {}, "must be a positive integer"),
         (["--port", "http"], {}, "invalid int value"),
