@@ -10,7 +10,7 @@ DEMO_ROWS ?= 11154
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
-.PHONY: help install up down status demo test lint bench bench-full chaos
+.PHONY: help install up down status demo report screenshots test lint bench bench-full chaos
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -24,6 +24,12 @@ $(STAMP): requirements.lock pyproject.toml
 		echo "installing libmariadb-dev, pkg-config and gcc with apt-get (mysqlclient builds against them)"; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends libmariadb-dev pkg-config gcc >/dev/null \
 		|| { echo "error: run: sudo apt-get install -y libmariadb-dev pkg-config gcc"; exit 1; }; \
+	fi
+	@# The browser tests drive Debian's Chromium (Playwright downloads no browser here).
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing chromium with apt-get (the browser tests open the report and the dbt docs in it)"; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+		|| { echo "error: run: sudo apt-get install -y chromium"; exit 1; }; \
 	fi
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.3
@@ -50,14 +56,26 @@ demo: up  ## run the pipeline end to end on the local stack
 	$(PY) -m ingestion.answers
 	@# Every stage counted against the last: exits 1 if any lost a record.
 	$(PY) -m ingestion.reconcile
+	$(PY) -m ingestion.report
 	@echo
 	@echo "Demo finished: $(DEMO_ROWS) posts went MariaDB -> Kafka -> S3 -> dbt on Spark."
 	@echo "  source:  database pinterest_data on 127.0.0.1:3306"
 	@echo "  landing: s3://pinterest-raw/topics/ on http://127.0.0.1:8333"
 	@echo "  marts:   pinterest_marts.* on the Spark Thrift Server, 127.0.0.1:10000"
 	@echo "  counts:  target/reconcile.json (python -m ingestion.reconcile)"
+	@echo "  report:  target/report/index.html (charts of the answers; opens offline)"
 	@echo "  lineage: .venv/bin/dbt docs generate && .venv/bin/dbt docs serve  (after sourcing .local/stack.env)"
 	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
+
+report: up  ## the answers as charts in target/report/index.html (after `make demo`)
+	@# A shortfall does not stop the report: it shows it.
+	$(PY) -m ingestion.reconcile || echo "reconcile found shortfalls; the report lists them"
+	$(PY) -m ingestion.report
+
+screenshots: up  ## regenerate docs/img/report.png and docs/img/lineage.png (browser tests)
+	@rm -rf target/screenshots
+	$(PY) -m pytest -q tests/ingestion/report/test_report.py -k "renders or lineage"
+	mkdir -p docs/img && cp target/screenshots/report.png target/screenshots/lineage.png docs/img/
 
 lint: install  ## ruff, formatting, sqlfluff and a scan for committed secrets
 	$(VENV)/bin/ruff check ingestion tests bench

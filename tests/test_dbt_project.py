@@ -67,6 +67,21 @@ def test_every_model_has_unit_tests(manifest):
     assert models - tested == set()
 
 
+def test_the_report_exposure_depends_on_every_mart(manifest):
+    exposure = manifest["exposures"]["exposure.pinterest_pipeline.analysis_report"]
+    marts = {
+        node["unique_id"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
+    assert len(marts) == 9
+    assert marts <= set(exposure["depends_on"]["nodes"])
+    assert {f"source.pinterest_pipeline.pinterest.{t}" for t in ("pin", "geo", "user")} <= set(
+        exposure["depends_on"]["nodes"]
+    )
+    assert exposure["type"] == "dashboard" and exposure["description"].strip()
+
+
 def test_databricks_target_parses_and_compiles(settings, tmp_path):
     env = {"DBT_PROFILES_DIR": settings.require("DBT_PROFILES_DIR"), **DATABRICKS_PLACEHOLDERS}
     dbt("parse", "--target", "databricks", env=env, target_path=tmp_path)

@@ -1,0 +1,1 @@
+"""The analysis report: the answers of Tasks 4-11 as charts, in one self-contained HTML file."""

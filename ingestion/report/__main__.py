@@ -1,0 +1,119 @@
+"""`python -m ingestion.report`: the answers of Tasks 4-11 as a self-contained HTML report
+(target/report/index.html), read from the marts through the Spark Thrift Server, with the
+reconciliation and data-quality counts and where the figures came from."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from ingestion.answers import QUESTIONS
+from ingestion.cli import add_env_option, identifier
+from ingestion.errors import UserError, run_cli
+from ingestion.progress import Progress
+from ingestion.report.charts import CHARTS
+from ingestion.report.page import Provenance, Question, render
+from ingestion.report.warehouse import count_markers, count_posts, read_mart
+from ingestion.settings import Settings
+from ingestion.thrift import connect
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingestion.report", description=__doc__)
+
+    def option(flag: str, env: str, help: str, **kwargs: object) -> None:
+        add_env_option(parser, settings, flag, env, help, **kwargs)
+
+    option("--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1")
+    option("--port", "SPARK_THRIFT_PORT", "Spark Thrift port", default=10000, type=int)
+    option(
+        "--schema",
+        "DBT_SCHEMA",
+        "dbt target schema (marts in <schema>_marts)",
+        default="pinterest",
+        type=identifier,
+    )
+    option(
+        "--raw-schema",
+        "PINTEREST_RAW_SCHEMA",
+        "schema of the raw external tables",
+        default="pinterest_raw",
+        type=identifier,
+    )
+    parser.add_argument(
+        "--reconcile",
+        type=Path,
+        default=Path("target/reconcile.json"),
+        help="counts written by `python -m ingestion.reconcile` (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("target/report/index.html"),
+        help="where to write the report (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--target", default=None, help="how the report names where the marts were built"
+    )
+    return parser
+
+
+def load_reconcile(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(
+            f"no reconciliation counts at {path}: run `python -m ingestion.reconcile` first "
+            "(make demo does)"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"cannot read {path} ({exc}): rerun `python -m ingestion.reconcile`"
+        ) from None
+    if not isinstance(document, dict) or not isinstance(document.get("tables"), list):
+        raise UserError(f"{path} is not reconcile's output: rerun `python -m ingestion.reconcile`")
+    return document
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.load()
+    args = build_parser(settings).parse_args(argv)
+    reconcile = load_reconcile(args.reconcile)
+    target = args.target or (
+        f"local (Spark Thrift Server {args.host}:{args.port}, schema {args.schema})"
+    )
+    connection = connect(args.host, args.port, username="report")
+    progress = Progress("report", total=len(QUESTIONS) + 2, unit="queries")
+    try:
+        cursor = connection.cursor()
+        questions = []
+        for task, question, mart, order_by in QUESTIONS:
+            table = read_mart(cursor, args.schema, mart, order_by)
+            chart = CHARTS[mart]
+            questions.append(
+                Question(task, question, mart, chart.caption, table, chart.draw(table))
+            )
+            progress.advance()
+        posts = count_posts(cursor, args.schema)
+        progress.advance()
+        markers = count_markers(cursor, args.schema, args.raw_schema)
+        progress.advance()
+    finally:
+        progress.close()
+        connection.close()
+    built_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    page = render(questions, reconcile, markers, Provenance(built_at, posts, target))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(page, encoding="utf-8")
+    print(
+        f"report: {len(questions)} charts from {posts:,} posts written to {args.output} "
+        f"({len(page.encode()) / 1e6:.1f} MB, opens offline)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)
