@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pyhive import hive
 
-from ingestion.cli import add_env_option, identifier
+from ingestion.cli import add_warehouse_options
 from ingestion.errors import UserError, run_cli
 from ingestion.settings import Settings
 from ingestion.thrift import connect
@@ -81,27 +81,7 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = argparse.ArgumentParser(prog="python -m ingestion.answers", description=__doc__)
-    add_env_option(
-        parser, settings, "--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1"
-    )
-    add_env_option(
-        parser,
-        settings,
-        "--port",
-        "SPARK_THRIFT_PORT",
-        "Spark Thrift port",
-        default=10000,
-        type=int,
-    )
-    add_env_option(
-        parser,
-        settings,
-        "--schema",
-        "DBT_SCHEMA",
-        "dbt target schema; the marts are in <schema>_marts",
-        default="pinterest",
-        type=identifier,
-    )
+    add_warehouse_options(parser, settings, raw_schema=False)
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
     connection = connect(args.host, args.port, username="answers")

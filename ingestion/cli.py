@@ -70,3 +70,41 @@ def add_env_option(
         help=f"{help} [env {env}; default: {shown}]",
         **kwargs,
     )
+
+
+def add_warehouse_options(
+    parser: argparse.ArgumentParser, settings: Settings, *, raw_schema: bool = True
+) -> None:
+    """Where dbt's relations are: the Spark Thrift Server, dbt's target schema (models in
+    <schema>_staging, _marts, ...) and, optionally, the raw external tables' schema."""
+    add_env_option(
+        parser, settings, "--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1"
+    )
+    add_env_option(
+        parser,
+        settings,
+        "--port",
+        "SPARK_THRIFT_PORT",
+        "Spark Thrift port",
+        default=10000,
+        type=int,
+    )
+    add_env_option(
+        parser,
+        settings,
+        "--schema",
+        "DBT_SCHEMA",
+        "dbt target schema: models are in <schema>_staging, <schema>_marts, ...",
+        default="pinterest",
+        type=identifier,
+    )
+    if raw_schema:
+        add_env_option(
+            parser,
+            settings,
+            "--raw-schema",
+            "PINTEREST_RAW_SCHEMA",
+            "schema of the raw external tables",
+            default="pinterest_raw",
+            type=identifier,
+        )

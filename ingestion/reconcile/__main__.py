@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ingestion.cli import add_env_option, identifier
+from ingestion.cli import add_env_option, add_warehouse_options
 from ingestion.db import open_engine
 from ingestion.errors import run_cli
 from ingestion.kafka_client import check_reachable, client_config
@@ -59,22 +59,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     option("--group", "SINK_GROUP", "the sink's consumer group", default=f"{prefix}-s3-sink")
     option("--bucket", "S3_BUCKET", "bucket the sink lands in")
     option("--topics-dir", "SINK_TOPICS_DIR", "the sink's top folder", default="topics")
-    option("--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1")
-    option("--port", "SPARK_THRIFT_PORT", "Spark Thrift port", default=10000, type=int)
-    option(
-        "--schema",
-        "DBT_SCHEMA",
-        "dbt target schema; staging is <schema>_staging",
-        default="pinterest",
-        type=identifier,
-    )
-    option(
-        "--raw-schema",
-        "PINTEREST_RAW_SCHEMA",
-        "schema of the raw external tables",
-        default="pinterest_raw",
-        type=identifier,
-    )
+    add_warehouse_options(parser, settings)
     parser.add_argument("--skip-dbt", action="store_true", help="stop at S3 (before dbt has run)")
     parser.add_argument(
         "--output",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.answers import QUESTIONS
-from ingestion.cli import add_env_option, identifier
+from ingestion.cli import add_warehouse_options
 from ingestion.errors import UserError, run_cli
 from ingestion.progress import Progress
 from ingestion.report.charts import CHARTS
@@ -24,25 +24,7 @@ from ingestion.thrift import connect
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ingestion.report", description=__doc__)
 
-    def option(flag: str, env: str, help: str, **kwargs: object) -> None:
-        add_env_option(parser, settings, flag, env, help, **kwargs)
-
-    option("--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1")
-    option("--port", "SPARK_THRIFT_PORT", "Spark Thrift port", default=10000, type=int)
-    option(
-        "--schema",
-        "DBT_SCHEMA",
-        "dbt target schema (marts in <schema>_marts)",
-        default="pinterest",
-        type=identifier,
-    )
-    option(
-        "--raw-schema",
-        "PINTEREST_RAW_SCHEMA",
-        "schema of the raw external tables",
-        default="pinterest_raw",
-        type=identifier,
-    )
+    add_warehouse_options(parser, settings)
     parser.add_argument(
         "--reconcile",
         type=Path,

@@ -9,11 +9,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import requests
 from api_process import records_in, running_api
+from http_server import serving
 
 from ingestion.emulate.source import TABLE_KEYS
 from ingestion.topics import TABLE_TOPICS
@@ -112,14 +113,8 @@ def flaky_gateway(upstream: str) -> Iterator[str]:
     FlakyGateway.upstream = upstream
     FlakyGateway.posts = 0
     FlakyGateway.refused = Counter()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyGateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(FlakyGateway) as url:
+        yield url
 
 
 def test_refusals_are_retried_until_every_record_is_in(run, lane, source_rows):
