@@ -303,7 +303,7 @@ def create_app(settings: ApiSettings, gateway: Gateway, counters: Counters) -> F
         _require_json_v2(request.headers.get("content-type"))
         body = await _read_body(request, settings.max_request_bytes)
         parsed = _parse(body, settings.max_records)
-        partitions = await run_in_threadpool(gateway.partition_count, topic)
+        partitions = await gateway.partition_count(topic)
         if partitions is None:
             raise ApiError(404, f"topic {topic} not found", error_code=TOPIC_NOT_FOUND)
         records = _encode(parsed, topic, partitions, gateway.max_message_bytes)

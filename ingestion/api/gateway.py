@@ -12,6 +12,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, TopicMetadata
+from starlette.concurrency import run_in_threadpool
 
 from ingestion.api.errors import KAFKA_ERROR, KAFKA_RETRIABLE_ERROR, kafka_unavailable
 from ingestion.kafka_client import create_client
@@ -136,11 +137,15 @@ class Gateway:
     def topic_names(self) -> list[str]:
         return sorted(self._metadata(None))
 
-    def partition_count(self, topic: str) -> int | None:
-        """The topic's partitions, or None if it does not exist. Cached briefly."""
+    async def partition_count(self, topic: str) -> int | None:
+        """The topic's partitions, or None if it does not exist. Cached briefly: a hit is
+        answered on the event loop, only a lookup goes to a thread (it blocks)."""
         cached = self._partitions.get(topic)
         if cached and not self._suspect_down and time.monotonic() - cached[1] < METADATA_TTL_S:
             return cached[0]
+        return await run_in_threadpool(self._look_up_partitions, topic)
+
+    def _look_up_partitions(self, topic: str) -> int | None:
         found = self._metadata(topic).get(topic)
         if found is None or found.error is not None:
             if found is not None and found.error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
