@@ -98,6 +98,9 @@ def up(stack: Stack, report: Report) -> None:
         service.install()
     launched = []
     for service in stack.services:
+        if service.pid() is not None and service.outdated():
+            report(f"{service.name:<10} restarting: its settings changed since it started")
+            service.stop()
         if service.pid() is None:
             service.launch()
             launched.append(service)

@@ -63,6 +63,11 @@ class Service(ABC):
     def configure(self) -> None:
         """Idempotent set-up once ready (users, buckets, topics)."""
 
+    def outdated(self) -> bool:
+        """True when the running process was started with settings this version of the stack
+        would not give it (so `up` restarts it)."""
+        return False
+
     @property
     def address(self) -> str:
         return f"{self.config.host}:{self.port}"
