@@ -48,13 +48,6 @@
 {%- endmacro %}
 
 
-{#- The Kafka offset of the first record of the object a line landed in, from its name
-    `<topic>+<partition>+<offset>.json`: with the line's position it orders duplicates. -#}
-{% macro landed_offset(file_path) -%}
-    try_cast(regexp_extract({{ file_path }}, '[+]([0-9]+)[.]json$', 1) as bigint)
-{%- endmacro %}
-
-
 {#- Age groups of the analysis; ages under 18 belong to none. -#}
 {% macro age_group(age) -%}
     case
@@ -63,22 +56,4 @@
         when {{ age }} between 36 and 50 then '36-50'
         when {{ age }} > 50 then '50+'
     end
-{%- endmacro %}
-
-
-{#- Rank of a landed line among the lines of the same key, 1 for the latest landed: the
-    highest object start offset, then the last line in the object. Duplicates come from
-    at-least-once delivery and from the random emulator resending a post. -#}
-{% macro latest_landed_rank(key='ind') -%}
-    row_number() over (partition by {{ key }} order by _landed_offset desc, _landed_order desc)
-{%- endmacro %}
-
-
-{#- The landing columns every staging model derives the same way. -#}
-{% macro landing_metadata(source='source') -%}
-    {{ source }}._corrupt_record,
-        {{ source }}.`partition` as _partition,
-        {{ source }}._landed_file,
-        {{ landed_offset(source ~ '._landed_file') }} as _landed_offset,
-        monotonically_increasing_id() as _landed_order
 {%- endmacro %}

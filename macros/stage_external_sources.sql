@@ -1,23 +1,54 @@
 {#-
-    Create or refresh the `pinterest` source over the raw landing:
-        dbt run-operation stage_external_sources
+    The `pinterest` source over the raw landing. For each source table <name> there are, in
+    the source's schema:
+    - <name>_files: an external JSON table over every `.json` object under
+      <raw_root>/<topic_prefix>.<name>/, with the explicit schema of the source's columns (no
+      inference) and malformed lines kept whole in `_corrupt_record`;
+    - <name>: a view adding `_landed_file`, the object each line came from, and `partition`,
+      the Kafka partition its name carries.
+    Dropping an external table never deletes the landed data, so re-creating is safe.
 
-    For each source table <name> it (re)creates, in var('raw_schema'):
-    - <name>_files: an external JSON table over <raw_root>/<topic_prefix>.<name>/ with the
-      explicit schema of the source's columns (no inference), the `partition=<p>` folders as the
-      partition column, and malformed lines kept whole in `_corrupt_record`;
-    - <name>: a view adding `_landed_file`, the object each line came from.
-    Dropping an external table never deletes the landed data, so re-running is safe.
+    `dbt build` needs no separate step: its on-run-start hook `refresh_external_sources`
+    creates what is missing and makes Spark list the landing again, so new objects are read.
+    `dbt run-operation stage_external_sources` re-creates all of it (after a schema change).
 -#}
 {% macro stage_external_sources() %}
-    {%- set sources = graph.sources.values() | selectattr('source_name', 'equalto', 'pinterest') -%}
-    {%- for source_node in sources -%}
-        {%- set location = var('raw_root') ~ '/' ~ var('topic_prefix') ~ '.' ~ source_node.meta.topic_suffix ~ '/' -%}
-        {{ log('staging source ' ~ source_node.name ~ ' over ' ~ location, info=true) }}
-        {%- for statement in external_source_statements(source_node, location) -%}
+    {%- for source_node in pinterest_sources() -%}
+        {{ log('staging source ' ~ source_node.name ~ ' over ' ~ landing_location(source_node), info=true) }}
+        {%- for statement in external_source_statements(source_node, landing_location(source_node)) -%}
             {%- do run_query(statement) -%}
         {%- endfor -%}
     {%- endfor -%}
+{% endmacro %}
+
+
+{#- on-run-start: create the source tables that are missing, refresh the others' listing of
+    the landing (Spark caches it per table). Cheap: nothing is read until a model reads it. -#}
+{% macro refresh_external_sources() %}
+    {%- if execute -%}
+        {%- for source_node in pinterest_sources() -%}
+            {%- set view = adapter.get_relation(
+                database=source_node.database, schema=source_node.schema, identifier=source_node.name
+            ) -%}
+            {%- if view is none -%}
+                {%- for statement in external_source_statements(source_node, landing_location(source_node)) -%}
+                    {%- do run_query(statement) -%}
+                {%- endfor -%}
+            {%- else -%}
+                {%- do run_query('refresh table ' ~ source_node.schema ~ '.' ~ source_node.name ~ '_files') -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro pinterest_sources() %}
+    {{ return(graph.sources.values() | selectattr('source_name', 'equalto', 'pinterest') | list) }}
+{% endmacro %}
+
+
+{% macro landing_location(source_node) %}
+    {{ return(var('raw_root') ~ '/' ~ var('topic_prefix') ~ '.' ~ source_node.meta.topic_suffix ~ '/') }}
 {% endmacro %}
 
 
@@ -40,17 +71,21 @@
     {%- for column in source_node.columns.values() if column.name not in landing_columns() -%}
         {%- do json_columns.append('`' ~ column.name ~ '` ' ~ column.data_type) -%}
     {%- endfor -%}
+    {#- Every object under the topic's folder, `partition=<p>/` folders included, rather than a
+        table partitioned by them: an empty or missing landing reads as no lines (a
+        partitioned table's repair fails on it), and new partitions need no repair. -#}
     {%- set statements = [
         'create schema if not exists ' ~ schema,
         'drop view if exists ' ~ view,
         'drop table if exists ' ~ files_table,
         'create table ' ~ files_table ~ ' (' ~ json_columns | join(', ')
-            ~ ', _corrupt_record string, `partition` int)'
-            ~ " using json options (mode 'PERMISSIVE', columnNameOfCorruptRecord '_corrupt_record')"
-            ~ ' partitioned by (`partition`)'
+            ~ ', _corrupt_record string)'
+            ~ " using json options (mode 'PERMISSIVE', columnNameOfCorruptRecord '_corrupt_record',"
+            ~ " recursiveFileLookup 'true', pathGlobFilter '*.json')"
             ~ " location '" ~ location ~ "'",
-        'msck repair table ' ~ files_table,
-        'create view ' ~ view ~ ' as select *, _metadata.file_path as _landed_file from ' ~ files_table,
+        'create view ' ~ view ~ ' as select *, '
+            ~ landed_partition('_metadata.file_path') ~ ' as `partition`,'
+            ~ ' _metadata.file_path as _landed_file from ' ~ files_table,
     ] -%}
     {{ return(statements) }}
 {% endmacro %}

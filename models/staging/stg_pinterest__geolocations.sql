@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('pinterest', 'geo') }}
+    select * from {{ source('pinterest', 'geo') }} as landed
+    where {{ landed_since_last_run('landed._landed_file') }}
 
 ),
 
@@ -37,7 +38,7 @@ ranked as (
 
 ),
 
-final as (
+latest as (
 
     select
         ind,
@@ -45,9 +46,17 @@ final as (
         coordinates,
         timestamp,
         _partition,
-        _landed_file
+        _landed_file,
+        _landed_offset,
+        {{ staged_at() }} as _staged_at
     from ranked
     where _landed_rank = 1
+
+),
+
+final as (
+
+    {{ newer_than_held('latest') }}
 
 )
 

@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('pinterest', 'pin') }}
+    select * from {{ source('pinterest', 'pin') }} as landed
+    where {{ landed_since_last_run('landed._landed_file') }}
 
 ),
 
@@ -48,7 +49,7 @@ ranked as (
 
 ),
 
-final as (
+latest as (
 
     select
         ind,
@@ -64,9 +65,17 @@ final as (
         category,
         downloaded,
         _partition,
-        _landed_file
+        _landed_file,
+        _landed_offset,
+        {{ staged_at() }} as _staged_at
     from ranked
     where _landed_rank = 1
+
+),
+
+final as (
+
+    {{ newer_than_held('latest') }}
 
 )
 

@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('pinterest', 'user') }}
+    select * from {{ source('pinterest', 'user') }} as landed
+    where {{ landed_since_last_run('landed._landed_file') }}
 
 ),
 
@@ -40,7 +41,7 @@ ranked as (
 
 ),
 
-final as (
+latest as (
 
     select
         ind,
@@ -48,9 +49,17 @@ final as (
         age,
         date_joined,
         _partition,
-        _landed_file
+        _landed_file,
+        _landed_offset,
+        {{ staged_at() }} as _staged_at
     from ranked
     where _landed_rank = 1
+
+),
+
+final as (
+
+    {{ newer_than_held('latest') }}
 
 )
 

@@ -88,9 +88,10 @@ FOREIGN = {
     "partition=0/_SUCCESS": b"",
     "partition=1/corrupt.json": b'{"index": 7, "title": "cut\n\x00\x01binary\n',
 }
-# Lines Spark reads from the foreign objects (README.md is outside every partition folder,
-# _SUCCESS is hidden from Spark by its underscore): each is quarantined.
-FOREIGN_BAD_LINES = 2 + 2
+# Lines the raw table reads from the foreign objects: it reads `.json` objects only, and
+# _SUCCESS is hidden from Spark by its underscore. Each is malformed, and staging reads none of
+# them (only the sink's objects).
+FOREIGN_BAD_LINES = 2
 
 
 def insert_source_rows(engine: sa.Engine) -> dict[str, int]:
@@ -278,8 +279,9 @@ def test_foreign_objects_are_quarantined_and_reported(corpus):
     corrupt = [line for line, _ in corpus["dropped"] if line is not None]
     # The wrong-types message, and the foreign objects' lines.
     assert len(corrupt) == 1 + FOREIGN_BAD_LINES, corrupt
-    assert "this is not json" in corrupt
-    # The malformed-share test reports them as a warning (they are far above 1% here).
+    assert '{"index": 7, "title": "cut' in corrupt
+    # The malformed-share test reports the quarantined lines of the sink's objects as a
+    # warning (they are far above 1% here).
     assert "WARN" in corpus["build"] and "malformed_share" in corpus["build"]
 
 

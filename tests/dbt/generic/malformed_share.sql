@@ -1,37 +1,32 @@
-{#- Landed lines that staging must drop: malformed (kept whole in `_corrupt_record`) or
-    without a key. Warns when there is any; fails (at var('malformed_severity')) when their
-    share of the landed lines is above `max_share`. One summary row; `failure_level` is 0 when
-    clean, 1 for the warning, 2 above the limit. -#}
-{% test malformed_share(model, key_column, max_share) %}
+{#- Landed lines that staging drops, per source table, from the landed-objects audit
+    (`stg_pinterest__landed_objects`): malformed (kept whole in `_corrupt_record`) or without a
+    key. Warns when there is any; fails (at var('malformed_severity')) when their share of a
+    table's landed lines is above `max_share`. A row per source table; `failure_level` is 0
+    when clean, 1 for the warning, 2 above the limit. -#}
+{% test malformed_share(model, max_share) %}
 
 {{ config(
     severity=var('malformed_severity', 'error'),
-    fail_calc='max(failure_level)',
+    fail_calc='coalesce(max(failure_level), 0)',
     warn_if='>=1',
     error_if='>=2'
 ) }}
 
 with
 
-lines as (
-
-    select
-        case when _corrupt_record is not null or {{ key_column }} is null then 1 else 0 end
-            as is_bad
-    from {{ model }}
-
-),
-
 summary as (
 
     select
-        count(*) as landed_lines,
-        coalesce(sum(is_bad), 0) as bad_lines
-    from lines
+        source_table,
+        sum(landed_lines) as landed_lines,
+        sum(malformed_lines + keyless_lines) as bad_lines
+    from {{ model }}
+    group by source_table
 
 )
 
 select
+    source_table,
     landed_lines,
     bad_lines,
     bad_lines / greatest(landed_lines, 1) as bad_share,
