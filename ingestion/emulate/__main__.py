@@ -26,10 +26,10 @@ from ingestion.db import open_engine
 from ingestion.emulate.checkpoint import load_checkpoint
 from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import PRODUCER_DEFAULTS
-from ingestion.emulate.replay import replay_tables
+from ingestion.emulate.replay import Follow, replay_tables
 from ingestion.emulate.rest import RestTarget, check_rest_target, open_publisher
 from ingestion.emulate.run import random_posts, send_random
-from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS, replay_span
+from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS, last_key, replay_span
 from ingestion.emulate.table_worker import TableJob
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import check_reachable, client_config
@@ -39,6 +39,7 @@ from ingestion.stopping import StopRequest
 from ingestion.topics import TABLE_TOPICS, ensure_topics
 
 COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"]
+DEFAULT_POLL_INTERVAL_S = 1.0
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -99,6 +100,19 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     replay_group.add_argument(
         "--resume", action="store_true", help="continue after the key saved in --checkpoint"
+    )
+    replay_group.add_argument(
+        "--follow",
+        action="store_true",
+        help="after the rows present at start, keep sending rows with later keys as they "
+        "arrive, until Ctrl-C or SIGTERM (keys must become visible in order, as with one writer)",
+    )
+    replay_group.add_argument(
+        "--poll-interval",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="with --follow: how often to look for new rows (default: 1.0)",
     )
     replay_group.add_argument(
         "--page-size",
@@ -181,11 +195,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
 def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.mode == "random":
-        for name in ("rate", "limit", "start_after", "checkpoint"):
+        for name in ("rate", "limit", "start_after", "checkpoint", "poll_interval"):
             if getattr(args, name) is not None:
                 parser.error(f"--{name.replace('_', '-')} only applies to --mode replay")
-        if args.resume:
-            parser.error("--resume only applies to --mode replay")
+        for name in ("resume", "follow"):
+            if getattr(args, name):
+                parser.error(f"--{name} only applies to --mode replay")
         if args.count is None and args.duration is None:
             parser.error("--mode random needs --count or --duration")
     else:
@@ -196,6 +211,10 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error("--resume needs --checkpoint FILE")
         if args.resume and args.start_after is not None:
             parser.error("--resume and --start-after both choose the start: use one")
+        if args.follow and args.limit is not None:
+            parser.error("--follow runs until stopped and --limit stops after N posts: use one")
+        if args.poll_interval is not None and not args.follow:
+            parser.error("--poll-interval only applies with --follow")
     if args.db_url is None:
         parser.error("no source database: set PINTEREST_DB_URL or pass --db-url (or `make up`)")
     if args.transport == "rest":
@@ -300,7 +319,16 @@ def _replay(
     after = start_key(args)
     with engine.connect() as connection:
         posts, upto = replay_span(connection, after, args.limit)
-    engine.dispose()
+    follow = None
+    if args.follow:
+
+        def newest_key() -> int:
+            with engine.connect() as connection:
+                return last_key(connection)
+
+        follow = Follow(newest_key, args.poll_interval or DEFAULT_POLL_INTERVAL_S)
+    else:
+        engine.dispose()
     jobs = [
         TableJob(
             table=table,
@@ -313,10 +341,19 @@ def _replay(
         )
         for table in TABLE_KEYS
     ]
-    progress = Progress("emulate", total=posts, unit="posts")
-    outcome = replay_tables(
-        jobs, upto=upto, progress=progress, checkpoint=args.checkpoint, stop=stop
-    )
+    # Following, the total grows: only a count.
+    progress = Progress("emulate", total=None if follow else posts, unit="posts")
+    try:
+        outcome = replay_tables(
+            jobs,
+            upto=upto,
+            progress=progress,
+            checkpoint=args.checkpoint,
+            stop=stop,
+            follow=follow,
+        )
+    finally:
+        engine.dispose()
     outcome.seconds = progress.elapsed
     return outcome
 

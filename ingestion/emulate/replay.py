@@ -1,7 +1,8 @@
 """Replay: every table sent by its own worker process (`table_worker`), watched from here.
 
 This process shows progress, saves the checkpoint (the last key up to which every table is
-delivered), and on Ctrl-C/SIGTERM or a worker's failure ends all workers at a common key.
+delivered), following: looks for new rows and lets the workers send them, and on
+Ctrl-C/SIGTERM or a worker's failure ends all workers at a common key.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from ingestion.db import describe
 from ingestion.emulate.checkpoint import save_checkpoint
 from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import FLUSH_TIMEOUT_S
@@ -27,15 +32,25 @@ CHECKPOINT_EVERY_S = 1.0
 POSTS_TABLE = "pinterest_data"
 
 
+@dataclass(frozen=True)
+class Follow:
+    """Follow mode: every `interval` seconds, ask `last_key` for the last key present in the
+    source and send the rows up to it too."""
+
+    last_key: Callable[[], int]
+    interval: float
+
+
 def common_watermark(statuses: Iterable[TableStatus], after: int) -> int | None:
     """The last key such that every table's rows up to it are delivered, or None when that is
-    still before the first key. A table that sent every row up to its end and had each one
-    delivered counts as delivered up to that end, even past its own last row."""
+    still before the first key. A table that sent every row up to a key (its end, or in follow
+    mode the last end it reached) and had each one delivered counts as delivered up to that
+    key, even past its own last row."""
     keys = []
     for status in statuses:
-        complete = status.done and status.failed == 0 and status.delivered == status.rows
-        if complete and status.end is not None:
-            keys.append(status.end)
+        sent_through = status.end if status.done and status.end is not None else status.through
+        if status.failed == 0 and status.delivered == status.rows and sent_through is not None:
+            keys.append(sent_through)
         else:
             keys.append(status.watermark if status.watermark is not None else after)
     key = min(keys, default=after)
@@ -49,13 +64,14 @@ def replay_tables(
     progress: Progress,
     checkpoint: Path | None,
     stop: StopRequest,
+    follow: Follow | None = None,
 ) -> Outcome:
     after = jobs[0].after
     # Not fork: the Kafka client's threads would not survive it. A fork server that imported
     # the worker once starts the three workers in a fraction of what three spawns take.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["ingestion.emulate.table_worker"])
-    control = Control(context, len(jobs), after, upto)
+    control = Control(context, len(jobs), after, upto, follow=follow is not None)
     reports: Queue[TableStatus] = context.Queue()
     latest = {job.table: TableStatus(job.table) for job in jobs}
     workers = [
@@ -70,17 +86,25 @@ def replay_tables(
     for worker in workers:
         worker.start()
     aligned = False
-    last_saved = time.monotonic()
+    last_saved = last_polled = time.monotonic()
     killed = False
+    follow_error: str | None = None
     try:
         while not all(status.done for status in latest.values()):
             _receive(reports, latest, timeout=0.2)
             _notice_deaths(workers, jobs, reports, latest)
             progress.advance(latest[POSTS_TABLE].rows - progress.count)
-            failed = any(status.error for status in latest.values())
+            due = follow is not None and time.monotonic() - last_polled >= follow.interval
+            if follow is not None and due and not aligned:
+                last_polled = time.monotonic()
+                try:
+                    control.extend(follow.last_key())
+                except sa.exc.DBAPIError as exc:  # stop as a table's failed read does
+                    follow_error = f"lost the source database looking for new rows: {describe(exc)}"
+            failed = follow_error is not None or any(status.error for status in latest.values())
             if not aligned and (stop.requested or failed):
                 aligned = True
-                control.align_end(lambda index: workers[index].is_alive())
+                control.finish(lambda index: workers[index].is_alive())
             if checkpoint is not None and time.monotonic() - last_saved >= CHECKPOINT_EVERY_S:
                 save_checkpoint(checkpoint, common_watermark(latest.values(), after))
                 last_saved = time.monotonic()
@@ -99,7 +123,9 @@ def replay_tables(
         key = common_watermark(latest.values(), after)
         if checkpoint is not None:
             save_checkpoint(checkpoint, key)
-    return _outcome(latest.values(), key, interrupted=stop.requested or killed)
+    outcome = _outcome(latest.values(), key, interrupted=stop.requested or killed)
+    outcome.error = outcome.error or follow_error
+    return outcome
 
 
 def _receive(reports: Queue[TableStatus], latest: dict[str, TableStatus], timeout: float) -> None:

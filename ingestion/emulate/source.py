@@ -113,6 +113,11 @@ def key_range(connection: sa.Connection) -> tuple[int, int, int] | None:
     return None if count == 0 else (int(low), int(high), int(count))
 
 
+def last_key(connection: sa.Connection) -> int:
+    """The last key of any table now, or BEFORE_FIRST_KEY when all are empty."""
+    return int(connection.execute(_LAST_KEY_SQL, {"none": BEFORE_FIRST_KEY}).scalar_one())
+
+
 def replay_span(connection: sa.Connection, after: int, limit: int | None) -> tuple[int, int]:
     """(posts to send, last key to send) for a replay after `after`. Without a limit the span
     ends at the last key of any table when the replay starts: rows of other tables past the
@@ -121,5 +126,4 @@ def replay_span(connection: sa.Connection, after: int, limit: int | None) -> tup
     if limit is not None and limit < posts:
         last = connection.execute(_NTH_KEY_AFTER_SQL, {"after": after, "skip": limit - 1})
         return limit, int(last.scalar_one())
-    last_key = int(connection.execute(_LAST_KEY_SQL, {"none": BEFORE_FIRST_KEY}).scalar_one())
-    return posts, max(after, last_key)
+    return posts, max(after, last_key(connection))

@@ -53,27 +53,42 @@ class TableStatus:
     value_bytes: int = 0
     last_sent: int | None = None
     watermark: int | None = None  # last key with it and all keys before it delivered
-    end: int | None = None  # set when every row up to this key was sent
+    through: int | None = None  # every row up to this key was sent (the table may have none)
+    end: int | None = None  # set when the worker ended, every row up to this key sent
     first_error: str | None = None  # first failed delivery
     error: str | None = None  # why the worker stopped early
     done: bool = False
 
 
 class Control:
-    """Shared between the parent and the workers: the last key to send, and a pause in which
-    every worker reports how far it got. A stop pauses all, moves the end to the furthest
-    of them and lets the others catch up, so an interrupted replay leaves every table sent up
-    to the same key and a resume sends nothing twice."""
+    """Shared between the parent and the workers: the last key to send, whether it may still
+    grow (follow mode: the parent raises it as rows arrive), and a pause in which every worker
+    reports how far it got. A stop pauses all, moves the end to the furthest of them and lets
+    the others catch up, so an interrupted replay leaves every table sent up to the same key
+    and a resume sends nothing twice."""
 
-    def __init__(self, context: BaseContext, workers: int, after: int, upto: int) -> None:
+    def __init__(
+        self, context: BaseContext, workers: int, after: int, upto: int, *, follow: bool = False
+    ) -> None:
         self.state = context.Value("b", _RUNNING, lock=False)
         self.upto = context.Value("q", upto, lock=False)
+        self.final = context.Value("b", not follow, lock=False)
         self.reached = context.Array("q", [after] * workers, lock=False)
         self.waiting = context.Array("b", workers, lock=False)
 
     @property
     def running(self) -> bool:
         return bool(self.state.value == _RUNNING)
+
+    def extend(self, upto: int) -> None:
+        """In the parent, following: rows up to `upto` are there to send too."""
+        if not self.final.value and upto > self.upto.value:
+            self.upto.value = upto
+
+    def finish(self, alive: Callable[[int], bool]) -> int:
+        """In the parent: the end grows no more; every worker ends at one key (align_end)."""
+        self.final.value = True
+        return self.align_end(alive)
 
     def wait_for_end(self, worker: int, reached: int) -> int:
         """In a worker, during a pause: say how far it got, wait for the new end, return it."""
@@ -153,23 +168,34 @@ class _Pacer:
 
 
 def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[TableStatus]) -> None:
-    """Process entry point: send the table's rows after job.after up to control.upto."""
+    """Process entry point: send the table's rows after job.after up to control.upto, and on
+    while the parent raises it (follow mode) until it is final."""
     # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = TableStatus(job.table)
     publisher = open_publisher(job.target, {job.table: job.topic})
     engine = sa.create_engine(bulk_read_url(job.db_url))
+    pacer = _Pacer(job.rate)
     try:
         with engine.connect() as connection:
             queries = table_queries(connection, job.table)
-            upto = int(control.upto.value)
-            pages = prefetched(
-                table_pages(connection, queries, after=job.after, upto=upto, page=job.page)
-            )
-            try:
-                _send_pages(job, worker, control, pages, publisher, status, statuses)
-            finally:
-                pages.close()
+            after = job.after
+            while status.end is None:
+                upto = int(control.upto.value)
+                pages = prefetched(
+                    table_pages(connection, queries, after=after, upto=upto, page=job.page)
+                )
+                try:
+                    _send_pages(
+                        job, worker, control, pages, upto, publisher, status, statuses, pacer
+                    )
+                finally:
+                    pages.close()
+                if status.end is None:
+                    status.through = after = upto
+                    _await_rows(worker, control, publisher, status, statuses)
+                    # A read holds a snapshot: end it, so the next read sees new rows.
+                    connection.rollback()
     except sa.exc.DBAPIError as exc:
         status.error = f"lost the source database after {status.rows:,} rows: {describe(exc)}"
     except Exception as exc:
@@ -185,18 +211,48 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
         statuses.put(status)
 
 
+def _await_rows(
+    worker: int,
+    control: Control,
+    publisher: PostPublisher,
+    status: TableStatus,
+    statuses: Queue[TableStatus],
+) -> None:
+    """Every row up to status.through is sent: wait for the parent to raise the end (follow
+    mode), serving delivery reports and reporting meanwhile, or end here once it is final."""
+    reached = status.through
+    assert reached is not None
+    last_report = 0.0
+    while True:
+        if not control.running:
+            control.wait_for_end(worker, reached)
+        upto = int(control.upto.value)
+        if upto > reached:
+            return
+        if control.final.value:
+            status.end = upto
+            return
+        publisher.poll()
+        if time.monotonic() - last_report >= STATUS_EVERY_S:
+            last_report = time.monotonic()
+            statuses.put(_snapshot(status, publisher))
+        time.sleep(0.05)
+
+
 def _send_pages(
     job: TableJob,
     worker: int,
     control: Control,
     pages: Iterator[Page],
+    upto: int,
     publisher: PostPublisher,
     status: TableStatus,
     statuses: Queue[TableStatus],
+    pacer: _Pacer,
 ) -> None:
-    pacer = _Pacer(job.rate)
+    """Send the pages' rows (those up to `upto`); sets status.end if a stop ends the table
+    within them."""
     tracker = publisher.tracker
-    upto = int(control.upto.value)
     last_report = last_poll = time.monotonic()
     batch = tracker.batch()
     try:
@@ -224,9 +280,9 @@ def _send_pages(
             if time.monotonic() - last_report >= STATUS_EVERY_S:
                 last_report = time.monotonic()
                 statuses.put(_snapshot(status, publisher))
-        status.end = upto
     finally:
         batch.close()
+        publisher.poll()
 
 
 def _snapshot(status: TableStatus, publisher: PostPublisher) -> TableStatus:
