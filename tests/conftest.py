@@ -284,3 +284,15 @@ def source_rows(settings, stack) -> dict[str, dict[int, dict[str, Any]]]:
             }
     engine.dispose()
     return rows
+
+
+@pytest.fixture
+def live_source(settings, source_rows) -> Iterator[sa.Engine]:
+    """The default data set, to which the test adds live posts (`generate --live`); they are
+    removed afterwards. Yields an engine of the admin user."""
+    engine = sa.create_engine(settings.require("PINTEREST_DB_ADMIN_URL"))
+    yield engine
+    with engine.begin() as connection:
+        for table, key in TABLE_KEYS.items():
+            connection.execute(sa.text(f"DELETE FROM `{table}` WHERE `{key}` >= {SOURCE_ROWS}"))
+    engine.dispose()

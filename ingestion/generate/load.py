@@ -109,7 +109,7 @@ def connect(target: Target) -> Any:
 
 
 def _connect_problem(target: Target, error: BaseException | None) -> str:
-    code, message = _error_parts(error)
+    code, message = error_parts(error)
     where = target.display
     if code == _ACCESS_DENIED:
         return f"access denied at {where}: wrong user or password in {target.source}"
@@ -131,7 +131,7 @@ def _connect_problem(target: Target, error: BaseException | None) -> str:
     return f"cannot connect to {where} ({code}: {message}); check {target.source}"
 
 
-def _error_parts(error: BaseException | None) -> tuple[int | None, str]:
+def error_parts(error: BaseException | None) -> tuple[int | None, str]:
     """(MySQL error code, one-line message) of a DBAPI error."""
     args: tuple[object, ...] = error.args if error is not None else ()
     if len(args) >= 2 and isinstance(args[0], int):
@@ -139,12 +139,30 @@ def _error_parts(error: BaseException | None) -> tuple[int | None, str]:
     return None, " ".join(str(error).split())
 
 
-def prepare_tables(connection: Any, target: Target, truncate: bool) -> None:
-    """Create missing tables; empty them with `truncate`, else refuse to add to existing rows."""
+def create_tables(connection: Any, target: Target) -> None:
+    """Create the tables that are missing."""
     try:
         with connection.cursor() as cursor:
             for ddl in schema.CREATE_TABLES:
                 cursor.execute(ddl)
+        connection.commit()
+    except pymysql.err.Error as exc:
+        raise UserError(_prepare_problem(target, exc)) from None
+
+
+def _prepare_problem(target: Target, exc: pymysql.err.Error) -> str:
+    code, message = error_parts(exc)
+    return (
+        f"cannot prepare the tables in {target.database} ({code}: {message}); the user in "
+        f"{target.source} needs CREATE, DROP, SELECT and INSERT on that database"
+    )
+
+
+def prepare_tables(connection: Any, target: Target, truncate: bool) -> None:
+    """Create missing tables; empty them with `truncate`, else refuse to add to existing rows."""
+    create_tables(connection, target)
+    try:
+        with connection.cursor() as cursor:
             counts = {}
             for table, query in schema.COUNT_ROWS.items():
                 cursor.execute(query)
@@ -154,11 +172,7 @@ def prepare_tables(connection: Any, target: Target, truncate: bool) -> None:
                     cursor.execute(statement)
         connection.commit()
     except pymysql.err.Error as exc:
-        code, message = _error_parts(exc)
-        raise UserError(
-            f"cannot prepare the tables in {target.database} ({code}: {message}); the user in "
-            f"{target.source} needs CREATE, DROP, SELECT and INSERT on that database"
-        ) from None
+        raise UserError(_prepare_problem(target, exc)) from None
     if not truncate and any(counts.values()):
         raise UserError(_existing_rows_message(target.database, counts))
 
@@ -245,7 +259,7 @@ def write_batches(
     except KeyboardInterrupt:
         raise LoadInterrupted(written) from None
     except pymysql.err.Error as exc:
-        code, message = _error_parts(exc)
+        code, message = error_parts(exc)
         raise UserError(
             f"writing to {target.database} failed after {written} posts were committed "
             f"({code}: {message}); fix the cause, then rerun with --truncate"

@@ -14,6 +14,7 @@ Two kinds of randomness keep memory flat and output independent of the batch siz
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 import random
 from bisect import bisect_right
@@ -153,6 +154,7 @@ _KIND_POOLS = 5
 _KIND_COUNTRY_WEYL = 6
 _KIND_FOLLOWER_WEYL = 7
 _KIND_NAMES = 8
+_KIND_LIVE = 9
 
 
 def mix64(value: int) -> int:
@@ -467,6 +469,17 @@ class SyntheticData:
                 batch = Batch([], [], [])
         if batch.posts:
             yield batch
+
+    def live_rows(self, start: int) -> Iterator[tuple[PostRow, GeoRow, UserRow]]:
+        """Posts for keys start, start + 1, ... without end, as people go on posting: drawn
+        like the snapshot's (users from the same pool, the same markers and time window), each
+        in a category picked in proportion to the snapshot's category sizes. The same seed and
+        start give the same posts."""
+        rng = random.Random(hash_key(self.seed, _KIND_LIVE, start))
+        names = [name for name, _, _ in self.bounds]
+        sizes = _cumulative([stop - begin for _, begin, stop in self.bounds])
+        for index in itertools.count(start):
+            yield self._row(rng, index, names[pick(sizes, rng.random())])
 
     def iter_rows(self) -> Iterator[tuple[PostRow, GeoRow, UserRow]]:
         rng = random.Random(hash_key(self.seed, _KIND_STREAM, 0))

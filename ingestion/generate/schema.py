@@ -69,6 +69,13 @@ INSERT_USERS = (
     "VALUES (%s, %s, %s, %s, %s)"
 )
 
+# The last key of any of the three tables; NULL when all are empty.
+LAST_KEY = (
+    "SELECT GREATEST(COALESCE((SELECT MAX(`index`) FROM `pinterest_data`), -1), "
+    "COALESCE((SELECT MAX(`ind`) FROM `geolocation_data`), -1), "
+    "COALESCE((SELECT MAX(`ind`) FROM `user_data`), -1))"
+)
+
 COUNT_ROWS = {
     POSTS_TABLE: "SELECT COUNT(*) FROM `pinterest_data`",
     GEOLOCATION_TABLE: "SELECT COUNT(*) FROM `geolocation_data`",
