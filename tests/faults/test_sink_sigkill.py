@@ -70,3 +70,57 @@ def test_sink_killed_at_random_moments_lands_every_record_once(run, lane, fault_
     )
     assert in_kafka_total == records
     assert (lost, duplicated) == (0, 0)
+
+
+def test_sink_killed_with_wall_clock_rotation_lands_every_record_once(
+    run, lane, fault_posts, figures
+):
+    """Objects cut by the wall clock (the latency bound of the live pipeline) are not a pure
+    function of the records, yet a restart never rewrites one: it finds the object a killed
+    run uploaded but did not commit, and goes on after it."""
+    rotation = ("--rotate-schedule-interval-ms", "200", "--flush-size", "1000000")
+    # Records keep arriving while the sink is killed and restarted, as in a live pipeline.
+    rate = 700 if fault_posts == 11_154 else 2_500
+    emulator = lane.start("ingestion.emulate", "--rate", str(rate))
+    rng = random.Random(SEED)
+    seen: dict[str, bytes] = {}
+    kills = 0
+    started = time.monotonic()
+    while emulator.poll() is None and kills < 40:
+        sink = lane.start("ingestion.sink", *rotation)
+        time.sleep(rng.uniform(1.0, 2.5))
+        sink.send_signal(signal.SIGKILL)
+        sink.wait()
+        kills += 1
+        for key, body in lane.objects().items():
+            assert seen.setdefault(key, body) == body, f"{key} was rewritten differently"
+    assert emulator.wait(timeout=300) == 0, emulator.stderr.read() if emulator.stderr else ""
+    assert kills >= 5 and seen, "the kills did not land mid-stream"
+
+    final = run("ingestion.sink", *rotation, "--until-idle", "5", env=lane.env)
+    assert final.returncode == 0, final.stderr
+    objects = lane.objects()
+    for key, body in seen.items():
+        assert objects[key] == body, f"{key} changed after the restart"
+
+    lost = duplicated = in_kafka_total = 0
+    for suffix in TABLE_TOPICS.values():
+        topic = lane.topic(suffix)
+        in_kafka = Counter((m.partition(), m.offset(), m.value()) for m in lane.consume_all(topic))
+        landed = landed_lines(lane, topic)
+        in_kafka_total += sum(in_kafka.values())
+        lost += sum((in_kafka - landed).values())
+        duplicated += sum((landed - in_kafka).values())
+    figures.update(
+        posts=fault_posts,
+        trials=kills,
+        records=in_kafka_total,
+        objects=len(objects),
+        lost=lost,
+        duplicated=duplicated,
+        seconds=round(time.monotonic() - started, 1),
+    )
+    assert in_kafka_total == 3 * fault_posts
+    # The wall clock cut the objects: far more of them than one per partition and trial.
+    assert len(objects) > 5 * 9
+    assert (lost, duplicated) == (0, 0)
