@@ -1,0 +1,291 @@
+"""`python -m ingestion.live` (`make live`): run the pipeline continuously on the local stack.
+
+Starts a live source (`generate --live`), the emulator following it (`emulate --follow`), the
+sink as a service with wall-clock rotation, then runs incremental `dbt build` cycles one after
+another, printing for each the new posts, the rows staged, its time and how fresh the tables
+are. Ctrl-C (or SIGTERM, or --duration) stops it in order: the source, then the emulator
+after it sent every committed row, the sink after it landed every record, and a last build,
+so that `python -m ingestion.reconcile` then passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ingestion.cli import add_env_option, identifier, positive_float, positive_int
+from ingestion.db import open_engine
+from ingestion.emulate.source import last_key
+from ingestion.errors import UserError, run_cli
+from ingestion.live import processes
+from ingestion.live.clock import CommitClock
+from ingestion.live.cycle import Builder, Cycle
+from ingestion.live.freshness import Freshness, Summary
+from ingestion.settings import Settings
+from ingestion.stopping import StopRequest
+from ingestion.thrift import connect
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    rate: float
+    rotate_ms: int
+    poll_interval: float
+    duration: float | None
+    threads: int | None
+    schema: str
+    topic_prefix: str
+    report: Path
+    state: Path
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "live" / self.topic_prefix
+
+    @property
+    def checkpoint(self) -> Path:
+        """The emulator's, per topic prefix: a later live run resumes where this one ended."""
+        return self.logs / "emulate.checkpoint"
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.live",
+        description="Run the pipeline continuously on the local stack: a live source, the "
+        "emulator following it, the sink as a service and incremental dbt builds, with the "
+        "freshness of each build. Ctrl-C stops everything in order.",
+    )
+
+    def option(flag: str, env: str, help: str, **kwargs: object) -> None:
+        add_env_option(parser, settings, flag, env, help, **kwargs)
+
+    option(
+        "--rate",
+        "LIVE_RATE",
+        "posts per second of the live source",
+        default=50.0,
+        type=positive_float,
+    )
+    option(
+        "--rotate-ms",
+        "LIVE_ROTATE_MS",
+        "the sink lands what it holds after this long (wall clock): the landing's latency",
+        default=2000,
+        type=positive_int,
+    )
+    option(
+        "--poll-interval",
+        "LIVE_POLL_INTERVAL",
+        "how often the emulator looks for new rows, in seconds",
+        default=1.0,
+        type=positive_float,
+    )
+    parser.add_argument(
+        "--duration",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this long (default: run until Ctrl-C or SIGTERM)",
+    )
+    parser.add_argument(
+        "--threads", type=positive_int, default=None, help="dbt threads (default: the profile's)"
+    )
+    option(
+        "--schema",
+        "DBT_SCHEMA",
+        "dbt target schema (models in <schema>_staging, ...)",
+        default="pinterest",
+        type=identifier,
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("target/live.json"),
+        help="where to write every cycle's figures and the freshness as JSON "
+        "(default: %(default)s)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.load()
+    args = build_parser(settings).parse_args(argv)
+    if not Path("dbt_project.yml").exists():
+        raise UserError("run from the repository's root folder, where dbt_project.yml is")
+    config = LiveConfig(
+        rate=args.rate,
+        rotate_ms=args.rotate_ms,
+        poll_interval=args.poll_interval,
+        duration=args.duration,
+        threads=args.threads,
+        schema=args.schema,
+        topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest",
+        report=args.report,
+        state=Path(settings.get("PINTEREST_STATE_DIR") or ".local"),
+    )
+    # dbt and the pipeline's commands read their settings from the environment only.
+    env = {**settings.stack_file, **os.environ}
+    os.environ.update(env)
+    engine = open_engine(settings.require("PINTEREST_DB_URL"), "PINTEREST_DB_URL")
+    warehouse = connect(
+        settings.require("SPARK_THRIFT_HOST"), int(settings.require("SPARK_THRIFT_PORT")), "live"
+    )
+
+    def newest_key() -> int:
+        with engine.connect() as connection:
+            return last_key(connection)
+
+    clock = CommitClock(newest_key)
+    clock.start()
+    freshness = Freshness(clock)
+    cycles: list[Cycle] = []
+    say(f"live: source at key {clock.last_key}; logs in {config.logs}/; Ctrl-C to stop")
+    builder = Builder(Path.cwd(), warehouse, config.schema, config.threads)
+    children = start_pipeline(config, env)
+    stopped_by_user = False
+    error: UserError | None = None
+    with StopRequest() as stop:
+        deadline = None if config.duration is None else time.monotonic() + config.duration
+        try:
+            while not stop.requested and (deadline is None or time.monotonic() < deadline):
+                for child in children:
+                    child.check()
+                if clock.error is not None:
+                    raise UserError(f"lost the source database: {clock.error}")
+                cycles.append(report_cycle(builder.build(), freshness, clock))
+            stopped_by_user = stop.requested
+        except UserError as exc:
+            error = exc
+        say("live: stopping: the source, then the emulator and the sink once they caught up")
+        try:
+            drain(config, env, children)
+            cycles.append(report_cycle(builder.build(), freshness, clock))
+        except UserError as exc:
+            error = error or exc
+    clock.stop()
+    write_report(config, cycles, freshness)
+    enriched, marts = Summary.of(freshness.enriched), Summary.of(freshness.marts)
+    print(
+        f"live: {len(cycles)} builds, {len(freshness.enriched):,} new posts measured; "
+        f"freshness in {ENRICHED}: {enriched or 'none measured'}; "
+        f"in every mart: {marts or 'none measured'}; figures in {config.report}"
+    )
+    if error is not None:
+        raise error
+    print("live: every record is landed and staged: `python -m ingestion.reconcile` checks it")
+    return 130 if stopped_by_user else 0
+
+
+ENRICHED = "int_pinterest__posts_enriched"
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def start_pipeline(config: LiveConfig, env: dict[str, str]) -> list[processes.Child]:
+    """Sink first, so nothing waits on it; then the emulator; then the source."""
+    sink = processes.start(
+        "sink",
+        ["ingestion.sink", "--rotate-schedule-interval-ms", str(config.rotate_ms)],
+        config.logs,
+        env,
+    )
+    emulator = processes.start(
+        "emulator",
+        [
+            "ingestion.emulate",
+            "--follow",
+            "--poll-interval",
+            str(config.poll_interval),
+            "--checkpoint",
+            str(config.checkpoint),
+            "--resume",
+        ],
+        config.logs,
+        env,
+    )
+    source = processes.start(
+        "source", ["ingestion.generate", "--live", "--rate", str(config.rate)], config.logs, env
+    )
+    return [sink, emulator, source]
+
+
+def drain(config: LiveConfig, env: dict[str, str], children: list[processes.Child]) -> None:
+    """Stop the source; let the emulator send every committed row (a last replay after its
+    checkpoint covers rows that arrived after its last look); let the sink land every record
+    (a batch run of the same group after the service)."""
+    sink, emulator, source = children
+    source.stop()
+    emulator.stop()
+    processes.run(
+        "emulator catch-up",
+        ["ingestion.emulate", "--checkpoint", str(config.checkpoint), "--resume"],
+        config.logs,
+        env,
+        timeout=600,
+    )
+    sink.stop()
+    processes.run(
+        "sink catch-up",
+        [
+            "ingestion.sink",
+            "--rotate-schedule-interval-ms",
+            str(config.rotate_ms),
+            "--until-idle",
+            "3",
+        ],
+        config.logs,
+        env,
+        timeout=600,
+    )
+
+
+def report_cycle(cycle: Cycle, freshness: Freshness, clock: CommitClock) -> Cycle:
+    enriched, marts = freshness.record(cycle)
+    parts = [
+        f"build {cycle.number}: {cycle.seconds:.1f} s",
+        f"source at key {clock.last_key}",
+        f"{cycle.staged:,} posts staged",
+        f"{len(cycle.entered):,} entered {ENRICHED}",
+    ]
+    if enriched:
+        parts.append(f"fresh in {ENRICHED}: {Summary.of(enriched)}")
+    if marts:
+        parts.append(f"in every mart: {Summary.of(marts)}")
+    if cycle.failed:
+        parts.append(f"FAILED: {', '.join(cycle.failed[:5])} (see logs/dbt.log)")
+    say("; ".join(parts))
+    return cycle
+
+
+def write_report(config: LiveConfig, cycles: list[Cycle], freshness: Freshness) -> None:
+    enriched, marts = Summary.of(freshness.enriched), Summary.of(freshness.marts)
+    report = {
+        "rate": config.rate,
+        "rotate_ms": config.rotate_ms,
+        "poll_interval": config.poll_interval,
+        "builds": [
+            {
+                **{k: v for k, v in asdict(cycle).items() if k != "entered"},
+                "entered": len(cycle.entered),
+            }
+            for cycle in cycles
+        ],
+        "freshness_seconds": {
+            ENRICHED: asdict(enriched) if enriched else None,
+            "every_mart": asdict(marts) if marts else None,
+        },
+        "latencies_seconds": {ENRICHED: freshness.enriched, "every_mart": freshness.marts},
+    }
+    config.report.parent.mkdir(parents=True, exist_ok=True)
+    config.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    run_cli(main)
