@@ -93,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             cursor.execute("select * from " + relation + " order by " + order)  # noqa: S608
         except hive.OperationalError:
             raise UserError(
-                f"cannot read {args.schema}_marts.{mart}: run `dbt build` first "
-                "(after `dbt run-operation stage_external_sources`)"
+                f"cannot read {args.schema}_marts.{mart}: run `dbt build` first"
             ) from None
         rows = cursor.fetchall()
         columns = [column[0].split(".")[-1] for column in cursor.description]

@@ -79,7 +79,7 @@ class TableLedger:
         if raw is not None and landed is not None and raw < landed:
             found.append(
                 f"{name}: S3 holds {landed:,} lines of {topic} but the raw table reads {raw:,}: "
-                "run `dbt run-operation stage_external_sources`"
+                "run `dbt build`, which refreshes the raw tables' listing first"
             )
         staged = self.staging_rows
         if staged is not None and mysql is not None and staged < mysql - (dead or 0):

@@ -41,8 +41,8 @@ def count_staged(
         (rows,) = cursor.fetchone()
     except hive.OperationalError:
         raise UserError(
-            f"cannot read {raw} or {staged}: run `dbt run-operation stage_external_sources` "
-            "and `dbt build` first, or pass --skip-dbt"
+            f"cannot read {raw} or {staged}: run `dbt build` first (it creates both), "
+            "or pass --skip-dbt"
         ) from None
     finally:
         cursor.close()

@@ -58,7 +58,7 @@ def _text_columns(cursor: hive.Cursor, relation: str) -> Sequence[str]:
     """The raw table's own string columns, not the landing's metadata (named `_...`) or the
     partition column."""
     described = query(
-        cursor, "describe " + relation, f"cannot read {relation}: run stage_external_sources"
+        cursor, "describe " + relation, f"cannot read {relation}: run `dbt build` first"
     )
     names = []
     for name, data_type, *_ in described.rows:

@@ -57,7 +57,7 @@ CASES = {
         "ingestion.reconcile",
         (),
         1,
-        ("stage_external_sources", "dbt build"),
+        ("cannot read", "run `dbt build` first"),
         env={"DBT_SCHEMA": "{lane}", "PINTEREST_RAW_SCHEMA": "{lane}_raw"},
     ),
     "reconcile: wrong S3 secret": Case(
