@@ -18,10 +18,14 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from ingestion.cli import add_env_option, identifier, positive_float, positive_int
-from ingestion.db import open_engine
+from ingestion.db import describe, open_engine
 from ingestion.emulate.source import last_key
 from ingestion.errors import UserError, run_cli
+from ingestion.generate.load import ADMIN_URL_SETTING, create_tables, parse_target
+from ingestion.generate.load import connect as connect_database
 from ingestion.live import processes
 from ingestion.live.clock import CommitClock
 from ingestion.live.cycle import Builder, Cycle
@@ -131,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     # dbt and the pipeline's commands read their settings from the environment only.
     env = {**settings.stack_file, **os.environ}
     os.environ.update(env)
+    # A fresh stack has no source tables yet: the live source starts them at key 0.
+    target = parse_target(settings.require(ADMIN_URL_SETTING))
+    connection = connect_database(target)
+    create_tables(connection, target)
+    connection.close()
     engine = open_engine(settings.require("PINTEREST_DB_URL"), "PINTEREST_DB_URL")
     warehouse = connect(
         settings.require("SPARK_THRIFT_HOST"), int(settings.require("SPARK_THRIFT_PORT")), "live"
@@ -156,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 for child in children:
                     child.check()
                 if clock.error is not None:
-                    raise UserError(f"lost the source database: {clock.error}")
+                    raise UserError(f"lost the source database: {reason(clock.error)}")
                 cycles.append(report_cycle(builder.build(), freshness, clock))
             stopped_by_user = stop.requested
         except UserError as exc:
@@ -182,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ENRICHED = "int_pinterest__posts_enriched"
+
+
+def reason(error: BaseException) -> str:
+    if isinstance(error, sa.exc.DBAPIError):
+        return describe(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def say(line: str) -> None:

@@ -20,6 +20,27 @@ KILLS = 20
 SEED = 20
 
 
+def land_the_rest_and_count(run, lane, sink_args, seen, figures) -> tuple[int, int, int, int]:
+    """A last sink run lands what the killed ones left; every object seen before is unchanged.
+    Returns (records in Kafka, objects, of the records not landed, landed more than once), by
+    (partition, offset, value) over the lane's topics, and puts them in `figures`."""
+    final = run("ingestion.sink", *sink_args, "--until-idle", "5", env=lane.env)
+    assert final.returncode == 0, final.stderr
+    objects = lane.objects()
+    for key, body in seen.items():
+        assert objects[key] == body, f"{key} changed after the restart"
+    lost = duplicated = in_kafka_total = 0
+    for suffix in TABLE_TOPICS.values():
+        topic = lane.topic(suffix)
+        in_kafka = Counter((m.partition(), m.offset(), m.value()) for m in lane.consume_all(topic))
+        landed = landed_lines(lane, topic)
+        in_kafka_total += sum(in_kafka.values())
+        lost += sum((in_kafka - landed).values())
+        duplicated += sum((landed - in_kafka).values())
+    figures.update(records=in_kafka_total, objects=len(objects), lost=lost, duplicated=duplicated)
+    return in_kafka_total, len(objects), lost, duplicated
+
+
 def test_sink_killed_at_random_moments_lands_every_record_once(run, lane, fault_posts, figures):
     emulated = run("ingestion.emulate", env=lane.env, timeout=900)
     assert emulated.returncode == 0, emulated.stderr
@@ -43,32 +64,11 @@ def test_sink_killed_at_random_moments_lands_every_record_once(run, lane, fault_
             assert seen.setdefault(key, body) == body, f"{key} was rewritten differently"
     assert 0 < len(seen) < expected_objects, "the kills did not land mid-stream"
 
-    final = run(
-        "ingestion.sink", "--flush-size", str(flush_size), "--until-idle", "5", env=lane.env
+    in_kafka, _, lost, duplicated = land_the_rest_and_count(
+        run, lane, ["--flush-size", str(flush_size)], seen, figures
     )
-    assert final.returncode == 0, final.stderr
-    objects = lane.objects()
-    for key, body in seen.items():
-        assert objects[key] == body, f"{key} changed after the restart"
-
-    lost = duplicated = in_kafka_total = 0
-    for suffix in TABLE_TOPICS.values():
-        topic = lane.topic(suffix)
-        in_kafka = Counter((m.partition(), m.offset(), m.value()) for m in lane.consume_all(topic))
-        landed = landed_lines(lane, topic)
-        in_kafka_total += sum(in_kafka.values())
-        lost += sum((in_kafka - landed).values())
-        duplicated += sum((landed - in_kafka).values())
-    figures.update(
-        posts=fault_posts,
-        trials=KILLS,
-        records=in_kafka_total,
-        objects=len(objects),
-        lost=lost,
-        duplicated=duplicated,
-        seconds=round(time.monotonic() - started, 1),
-    )
-    assert in_kafka_total == records
+    figures.update(posts=fault_posts, trials=KILLS, seconds=round(time.monotonic() - started, 1))
+    assert in_kafka == records
     assert (lost, duplicated) == (0, 0)
 
 
@@ -97,30 +97,11 @@ def test_sink_killed_with_wall_clock_rotation_lands_every_record_once(
     assert emulator.wait(timeout=300) == 0, emulator.stderr.read() if emulator.stderr else ""
     assert kills >= 5 and seen, "the kills did not land mid-stream"
 
-    final = run("ingestion.sink", *rotation, "--until-idle", "5", env=lane.env)
-    assert final.returncode == 0, final.stderr
-    objects = lane.objects()
-    for key, body in seen.items():
-        assert objects[key] == body, f"{key} changed after the restart"
-
-    lost = duplicated = in_kafka_total = 0
-    for suffix in TABLE_TOPICS.values():
-        topic = lane.topic(suffix)
-        in_kafka = Counter((m.partition(), m.offset(), m.value()) for m in lane.consume_all(topic))
-        landed = landed_lines(lane, topic)
-        in_kafka_total += sum(in_kafka.values())
-        lost += sum((in_kafka - landed).values())
-        duplicated += sum((landed - in_kafka).values())
-    figures.update(
-        posts=fault_posts,
-        trials=kills,
-        records=in_kafka_total,
-        objects=len(objects),
-        lost=lost,
-        duplicated=duplicated,
-        seconds=round(time.monotonic() - started, 1),
+    in_kafka, objects, lost, duplicated = land_the_rest_and_count(
+        run, lane, list(rotation), seen, figures
     )
-    assert in_kafka_total == 3 * fault_posts
+    figures.update(posts=fault_posts, trials=kills, seconds=round(time.monotonic() - started, 1))
+    assert in_kafka == 3 * fault_posts
     # The wall clock cut the objects: far more of them than one per partition and trial.
-    assert len(objects) > 5 * 9
+    assert objects > 5 * 9
     assert (lost, duplicated) == (0, 0)
