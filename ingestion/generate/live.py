@@ -12,7 +12,7 @@ import pymysql
 
 from ingestion.errors import UserError
 from ingestion.generate import schema
-from ingestion.generate.load import Target, create_tables, error_parts
+from ingestion.generate.load import Target, create_tables, error_parts, released
 from ingestion.generate.rows import GeoRow, PostRow, UserRow
 from ingestion.progress import Progress
 from ingestion.stopping import StopRequest
@@ -59,34 +59,29 @@ def insert_live(
     posts = 0
     first = last = None
     try:
-        while not stop.requested and (count is None or posts < count):
-            due = started + posts / rate
-            if duration is not None and due - started >= duration:
-                break
-            if stop.wait(max(0.0, due - time.monotonic())):
-                break
-            post, geo, user = next(rows)
-            with connection.cursor() as cursor:
-                cursor.execute(schema.INSERT_POSTS, post)
-                cursor.execute(schema.INSERT_GEOLOCATION, geo)
-                cursor.execute(schema.INSERT_USERS, user)
-            connection.commit()
-            first = post[0] if first is None else first
-            last = post[0]
-            posts += 1
-            progress.advance()
+        with released(connection):
+            while not stop.requested and (count is None or posts < count):
+                due = started + posts / rate
+                if duration is not None and due - started >= duration:
+                    break
+                if stop.wait(max(0.0, due - time.monotonic())):
+                    break
+                post, geo, user = next(rows)
+                with connection.cursor() as cursor:
+                    cursor.execute(schema.INSERT_POSTS, post)
+                    cursor.execute(schema.INSERT_GEOLOCATION, geo)
+                    cursor.execute(schema.INSERT_USERS, user)
+                connection.commit()
+                first = post[0] if first is None else first
+                last = post[0]
+                posts += 1
+                progress.advance()
     except pymysql.err.Error as exc:
-        connection.invalidate()
         code, message = error_parts(exc)
         raise UserError(
             f"inserting into {target.database} failed after {posts} live posts were committed "
             f"({code}: {message}); rerun to go on after the last committed key"
         ) from None
-    except BaseException:
-        # A second Ctrl-C may land mid-statement: drop the socket; the server rolls back.
-        connection.invalidate()
-        raise
     finally:
         progress.close()
-    connection.close()
     return LiveSummary(posts, first, last, time.monotonic() - started)

@@ -10,6 +10,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -271,17 +272,24 @@ def load(
     target: Target, batches: Iterable[Batch], truncate: bool, progress: Progress
 ) -> LoadSummary:
     """Prepare the tables and write all batches; the connection is always released."""
-    connection = connect(target)
     try:
-        prepare_tables(connection, target, truncate)
-        started = time.perf_counter()
-        written = write_batches(connection, target, Prefetcher(batches), progress)
-    except BaseException:
-        # After an interrupt the socket may hold half a statement: a polite close would wait
-        # for a reply that never comes. Invalidating drops it; the server rolls back.
-        connection.invalidate()
-        raise
+        with released(connect(target)) as connection:
+            prepare_tables(connection, target, truncate)
+            started = time.perf_counter()
+            written = write_batches(connection, target, Prefetcher(batches), progress)
     finally:
         progress.close()
-    connection.close()
     return LoadSummary(posts=written, seconds=time.perf_counter() - started)
+
+
+@contextmanager
+def released(connection: Any) -> Iterator[Any]:
+    """The connection, closed at the end. After any exception it is invalidated instead: an
+    interrupt may leave half a statement on the socket, and a polite close would wait for a
+    reply that never comes. Invalidating drops it; the server rolls back."""
+    try:
+        yield connection
+    except BaseException:
+        connection.invalidate()
+        raise
+    connection.close()

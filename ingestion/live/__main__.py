@@ -24,7 +24,7 @@ from ingestion.cli import add_env_option, identifier, positive_float, positive_i
 from ingestion.db import describe, open_engine
 from ingestion.emulate.source import last_key
 from ingestion.errors import UserError, run_cli
-from ingestion.generate.load import ADMIN_URL_SETTING, create_tables, parse_target
+from ingestion.generate.load import ADMIN_URL_SETTING, create_tables, parse_target, released
 from ingestion.generate.load import connect as connect_database
 from ingestion.live import processes
 from ingestion.live.clock import CommitClock
@@ -137,9 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     # A fresh stack has no source tables yet: the live source starts them at key 0.
     target = parse_target(settings.require(ADMIN_URL_SETTING))
-    connection = connect_database(target)
-    create_tables(connection, target)
-    connection.close()
+    with released(connect_database(target)) as connection:
+        create_tables(connection, target)
     engine = open_engine(settings.require("PINTEREST_DB_URL"), "PINTEREST_DB_URL")
     warehouse = connect(
         settings.require("SPARK_THRIFT_HOST"), int(settings.require("SPARK_THRIFT_PORT")), "live"
