@@ -53,6 +53,9 @@ DELTA = {
 HIVE_SERVER = {
     "hive.server2.async.exec.threads": "8",
     "hive.server2.async.exec.keepalive.time": "86400",
+    # A status poll waits this long for the statement to end; the `local` dbt target polls
+    # again at once (profiles.example.yml), so this is its polling period.
+    "hive.server2.long.polling.timeout": "5000ms",
 }
 
 
