@@ -1,0 +1,86 @@
+"""The code location Dagster loads (`dagster-webserver -m ingestion.orchestrate.definitions`):
+the assets from the source tables to the report, the sensor on landed objects, the daily full
+build, and the resources. Settings are read when a step or a tick runs, never stored here."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    ScheduleDefinition,
+    define_asset_job,
+    in_process_executor,
+)
+from dagster_dbt import DbtCliResource
+
+from ingestion.orchestrate.assets import (
+    Pipeline,
+    build_dbt_assets,
+    build_report,
+    kafka_topics,
+    s3_landing,
+    source_tables,
+)
+from ingestion.orchestrate.landing import BUILD_TAG, WAREHOUSE_TAG, build_sensor
+from ingestion.orchestrate.project import DBT, PROJECT_DIR, manifest
+from ingestion.settings import Settings
+
+FULL_BUILD_CRON = "0 3 * * *"
+SENSOR_INTERVAL_SECONDS = 5
+REPORT = AssetKey("report")
+
+
+def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> Definitions:
+    dbt_models = build_dbt_assets(manifest(settings))
+    marts = [key for key in dbt_models.keys if dbt_models.get_asset_spec(key).group_name == "marts"]
+    report = build_report(sorted(marts, key=lambda key: key.to_user_string()))
+    full_build = define_asset_job(
+        "full_build",
+        selection=AssetSelection.assets(dbt_models, report),
+        description="`dbt build` of every model with every test (unit tests too), then the "
+        "report: the daily check that what the incremental builds made is right.",
+        config={"ops": {dbt_models.op.name: {"config": {"unit_tests": True}}}},
+        tags={**WAREHOUSE_TAG, BUILD_TAG: "full"},
+    )
+    everything = define_asset_job(
+        "pipeline",
+        selection=AssetSelection.all(include_sources=True),
+        description="The whole pipeline once, as `make demo` runs it: observe the source "
+        "tables, send what is new (emulator), land it (sink), `dbt build`, the report.",
+        tags={**WAREHOUSE_TAG, BUILD_TAG: "pipeline"},
+    )
+    return Definitions(
+        assets=[source_tables, kafka_topics, s3_landing, dbt_models, report],
+        jobs=[full_build, everything],
+        sensors=[
+            build_sensor(
+                REPORT,
+                int(settings.get("PINTEREST_SENSOR_INTERVAL") or SENSOR_INTERVAL_SECONDS),
+            )
+        ],
+        schedules=[
+            ScheduleDefinition(
+                name="daily_full_build",
+                job=full_build,
+                cron_schedule=settings.get("PINTEREST_FULL_BUILD_CRON") or FULL_BUILD_CRON,
+                execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+            )
+        ],
+        resources={
+            "dbt": DbtCliResource(
+                project_dir=str(PROJECT_DIR),
+                dbt_executable=str(DBT),
+                # A path, not a secret: the profile reads its values from the environment.
+                profiles_dir=settings.get("DBT_PROFILES_DIR"),
+            ),
+            "pipeline": pipeline or Pipeline(),
+        },
+        # One process per run, not one per step: a run is mostly one dbt invocation.
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions(Settings.load())
