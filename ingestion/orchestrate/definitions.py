@@ -46,7 +46,7 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
     )
     everything = define_asset_job(
         "pipeline",
-        selection=AssetSelection.all(include_sources=True),
+        selection=AssetSelection.all() | AssetSelection.assets(source_tables),
         description="The whole pipeline once, as `make demo` runs it: observe the source "
         "tables, send what is new (emulator), land it (sink), `dbt build`, the report.",
         tags={**WAREHOUSE_TAG, BUILD_TAG: "pipeline"},

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dagster import (
@@ -55,25 +55,54 @@ IN_FLIGHT = {
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """What the sensor has seen: the last object per partition folder, and whether a build of
+    the reference data (the seeds) was asked for. Kept per landing and schema (`scope`): a
+    sensor pointed at another starts again, seeds included."""
+
+    scope: str
+    objects: dict[str, str] = field(default_factory=dict)
+    seeded: bool = False
+
+    @classmethod
+    def load(cls, text: str | None, scope: str) -> Cursor:
+        saved = json.loads(text) if text else {}
+        if saved.get("scope") != scope:
+            return cls(scope)
+        return cls(scope, dict(saved.get("objects", {})), bool(saved.get("seeded")))
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
 class Decision:
     topics: frozenset[str]  # suffixes whose models to build; empty: no run
+    seeds: bool  # build the seeds too
     reason: str
-    cursor: dict[str, str]  # partition folder -> last object key seen
+    cursor: Cursor
 
 
-def decide(newest: Mapping[str, str], cursor: Mapping[str, str], last_run: LastRun) -> Decision:
+def decide(newest: Mapping[str, str], cursor: Cursor, last_run: LastRun) -> Decision:
     """What a tick does, given the newest object per partition folder
     (`<topics dir>/<topic>/partition=<p>/`), the cursor, and the sensor's last run."""
     if last_run is LastRun.IN_FLIGHT:
-        return Decision(frozenset(), "a build is queued or running", dict(cursor))
-    landed = {folder for folder, key in newest.items() if key > cursor.get(folder, "")}
+        return Decision(frozenset(), False, "a build is queued or running", cursor)
+    landed = {folder for folder, key in newest.items() if key > cursor.objects.get(folder, "")}
     topics = frozenset(suffix for suffix in TABLE_TOPICS.values() if _fed(suffix, landed))
-    advanced = {**cursor, **newest}
+    objects = {**cursor.objects, **newest}
     if last_run is LastRun.FAILED:
-        return Decision(frozenset(TABLE_TOPICS.values()), "the last build failed", advanced)
+        # Whatever failed (a seed dropped with its schema included), build all of it again.
+        everything = frozenset(TABLE_TOPICS.values())
+        return Decision(
+            everything, True, "the last build failed", Cursor(cursor.scope, objects, True)
+        )
     if topics:
-        return Decision(topics, f"new objects in {', '.join(sorted(topics))}", advanced)
-    return Decision(frozenset(), "nothing new landed", advanced)
+        reason = f"new objects in {', '.join(sorted(topics))}"
+        return Decision(topics, not cursor.seeded, reason, Cursor(cursor.scope, objects, True))
+    return Decision(
+        frozenset(), False, "nothing new landed", Cursor(cursor.scope, objects, cursor.seeded)
+    )
 
 
 def _fed(suffix: str, folders: Iterable[str]) -> bool:
@@ -81,7 +110,7 @@ def _fed(suffix: str, folders: Iterable[str]) -> bool:
 
 
 def newest_objects(
-    client: Any, bucket: str, topics_dir: str, prefix: str, cursor: Mapping[str, str]
+    client: Any, bucket: str, topics_dir: str, prefix: str, cursor: Cursor
 ) -> tuple[dict[str, str], dict[str, int]]:
     """(newest key, objects past the cursor) per partition folder of the pipeline's topics."""
     newest: dict[str, str] = {}
@@ -91,7 +120,7 @@ def newest_objects(
             Bucket=bucket, Prefix=topic_folder(topics_dir, f"{prefix}.{suffix}"), Delimiter="/"
         ).get("CommonPrefixes", [])
         for folder in (item["Prefix"] for item in folders):
-            after = cursor.get(folder, "")
+            after = cursor.objects.get(folder, "")
             pages = client.get_paginator("list_objects_v2").paginate(
                 Bucket=bucket, Prefix=folder, StartAfter=after or folder
             )
@@ -120,28 +149,31 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
     landing = AssetSelection.assets(*(landing_key(s) for s in TABLE_TOPICS.values()))
     # Everything dbt builds from the landing; the report belongs to the daily build.
     models = landing.downstream(include_self=False) - AssetSelection.assets(report)
+    # The reference data the models read: built on a sensor's first build, and after a failure.
+    seeds = AssetSelection.groups("seeds")
 
     @sensor(
         name=SENSOR_NAME,
         minimum_interval_seconds=interval,
         default_status=DefaultSensorStatus.RUNNING,
-        target=models,
+        target=models | seeds,
         description="Builds the models that newly landed objects feed (incremental), one "
-        "build at a time; after a failed build, builds everything on the next tick.",
+        "build at a time. The first build loads the seeds too; after a failed build the "
+        "next builds everything again.",
     )
     def landed_objects(context: SensorEvaluationContext, pipeline: Pipeline) -> Any:
         settings = pipeline.settings()
-        cursor = json.loads(context.cursor) if context.cursor else {}
+        bucket = settings.require("S3_BUCKET")
+        topics_dir = settings.get("SINK_TOPICS_DIR") or "topics"
+        prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
+        schema = settings.get("DBT_SCHEMA") or "pinterest"
+        cursor = Cursor.load(context.cursor, f"s3://{bucket}/{topics_dir}/{prefix} -> {schema}")
         state, last_id = last_run(context)
         newest, counts = (
             ({}, {})
             if state is LastRun.IN_FLIGHT
             else newest_objects(
-                s3_client(settings, max_attempts=2),
-                settings.require("S3_BUCKET"),
-                settings.get("SINK_TOPICS_DIR") or "topics",
-                settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest",
-                cursor,
+                s3_client(settings, max_attempts=2), bucket, topics_dir, prefix, cursor
             )
         )
         decision = decide(newest, cursor, state)
@@ -159,25 +191,25 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
         if not decision.topics:
             return SensorResult(
                 skip_reason=SkipReason(decision.reason),
-                cursor=json.dumps(decision.cursor, sort_keys=True),
+                cursor=decision.cursor.dump(),
                 asset_events=events,
             )
         graph = context.repository_def.asset_graph
         fed = AssetSelection.assets(*(landing_key(s) for s in decision.topics))
-        selection = sorted(
-            (fed.downstream(include_self=False) & models).resolve(graph),
-            key=lambda key: key.to_user_string(),
-        )
+        chosen = fed.downstream(include_self=False) & models
+        if decision.seeds:
+            chosen = chosen | seeds
+        selection = sorted(chosen.resolve(graph), key=lambda key: key.to_user_string())
         # A rebuild after a failure may see the same objects: its key names the failed run.
         after = f" after {last_id}" if state is LastRun.FAILED else ""
         request = RunRequest(
-            run_key=json.dumps(decision.cursor, sort_keys=True) + after,
+            run_key=decision.cursor.dump() + after,
             asset_selection=selection,
             tags={**WAREHOUSE_TAG, BUILD_TAG: "incremental", "pinterest/reason": decision.reason},
         )
         return SensorResult(
             run_requests=[request],
-            cursor=json.dumps(decision.cursor, sort_keys=True),
+            cursor=decision.cursor.dump(),
             asset_events=events,
         )
 

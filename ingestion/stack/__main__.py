@@ -15,12 +15,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m ingestion.stack",
         description=(
             "Run the local stack: MariaDB on 127.0.0.1:3306, Kafka on :9092, SeaweedFS S3 on "
-            ":8333 and Spark Thrift Server on :10000, with all state under .local/ "
-            "(or $PINTEREST_STATE_DIR)."
+            ":8333, Spark Thrift Server on :10000 and the ingestion API on :8082, and on request "
+            "Dagster on :3000, with all state under .local/ (or $PINTEREST_STATE_DIR)."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("up", help="install what is missing, start the stack, write stack.env")
+    start = commands.add_parser(
+        "up", help="install what is missing, start the stack, write stack.env"
+    )
+    start.add_argument(
+        "--orchestrator",
+        action="store_true",
+        help="also start Dagster's UI (127.0.0.1:3000, or $PINTEREST_DAGSTER_PORT) and daemon",
+    )
     commands.add_parser("down", help="stop the processes the stack started (data is kept)")
     commands.add_parser("status", help="show each service; exit 1 unless all are healthy")
     commands.add_parser("install", help="install packages and jars without starting anything")
@@ -32,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stack = Stack.from_settings(Settings.load())
     if args.command == "up":
-        up(stack, print)
+        up(stack, print, orchestrator=args.orchestrator)
     elif args.command == "down":
         down(stack, print)
     elif args.command == "status":

@@ -57,7 +57,8 @@ class Layout:
 
 @dataclass(frozen=True)
 class StackConfig:
-    """Names and ports of the local stack. Ports are fixed: they are what the README documents."""
+    """Names and ports of the local stack. Ports are fixed (they are what the README documents),
+    but for the orchestrator's UI, which is often wanted on another."""
 
     host: str = LOOPBACK
     mysql_port: int = 3306
@@ -72,6 +73,7 @@ class StackConfig:
     region: str = "us-east-1"
     thrift_port: int = 10000
     api_port: int = 8082  # the Kafka REST Proxy's
+    dagster_port: int = 3000  # Dagster's UI
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -80,6 +82,7 @@ class StackConfig:
             topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or defaults.topic_prefix,
             partitions=settings.require_int("PINTEREST_TOPIC_PARTITIONS", defaults.partitions),
             bucket=settings.get("S3_BUCKET") or defaults.bucket,
+            dagster_port=settings.require_int("PINTEREST_DAGSTER_PORT", defaults.dagster_port),
         )
 
     @property

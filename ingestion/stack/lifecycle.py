@@ -12,6 +12,7 @@ from pathlib import Path
 from ingestion.settings import Settings
 from ingestion.stack.api import IngestApi
 from ingestion.stack.config import Credentials, Layout, StackConfig, write_private
+from ingestion.stack.dagster import DagsterDaemon, DagsterWebserver
 from ingestion.stack.kafka import Kafka
 from ingestion.stack.mariadb import MariaDB
 from ingestion.stack.seaweedfs import SeaweedFS
@@ -32,6 +33,8 @@ class Stack:
     seaweedfs: SeaweedFS
     spark: SparkThrift
     api: IngestApi
+    dagster_ui: DagsterWebserver
+    dagster_daemon: DagsterDaemon
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Stack:
@@ -48,12 +51,19 @@ class Stack:
             SeaweedFS(*args),
             SparkThrift(*args),
             IngestApi(*args),
+            DagsterWebserver(*args),
+            DagsterDaemon(*args),
         )
 
     @property
     def services(self) -> list[Service]:
         """In start order; stopped in reverse."""
         return [self.mariadb, self.kafka, self.seaweedfs, self.spark, self.api]
+
+    @property
+    def orchestrator(self) -> list[Service]:
+        """Started on request (`up --orchestrator`, which `make live` uses), after the rest."""
+        return [self.dagster_ui, self.dagster_daemon]
 
     def env_lines(self) -> dict[str, str]:
         config, creds = self.config, self.creds
@@ -73,6 +83,7 @@ class Stack:
             "DBT_PROFILES_DIR": str(self.layout.dbt_profiles_dir),
             "INGEST_API_URL": self.api.url,
             "INGEST_API_KEY": creds.api_key,
+            "DAGSTER_UI_URL": self.dagster_ui.url,
         }
 
     def write_dbt_profile(self) -> None:
@@ -90,47 +101,60 @@ class Stack:
 Report = Callable[[str], None]
 
 
-def up(stack: Stack, report: Report) -> None:
+def up(stack: Stack, report: Report, *, orchestrator: bool = False) -> None:
     """Start what is not running, wait for every service, then configure them. Re-running is
-    harmless: running services are left alone and configuration is idempotent."""
+    harmless: running services are left alone and configuration is idempotent. The settings
+    file and dbt profile come first: they depend on nothing running, and the orchestrator's
+    runs read them."""
     started = time.monotonic()
-    for service in stack.services:
+    stack.write_env_file()
+    stack.write_dbt_profile()
+    start(stack.services + (stack.orchestrator if orchestrator else []), report)
+    report(
+        f"stack ready in {time.monotonic() - started:.1f} s; settings in {stack.layout.stack_env}"
+    )
+    if orchestrator:
+        report(f"Dagster UI: {stack.dagster_ui.url} (assets, runs, the sensor and the schedule)")
+
+
+def start(services: list[Service], report: Report) -> None:
+    """Start those not running (restart those started with other settings), then wait for
+    each and configure it."""
+    for service in services:
         service.install()
     launched = []
-    for service in stack.services:
+    for service in services:
         if service.pid() is not None and service.outdated():
-            report(f"{service.name:<10} restarting: its settings changed since it started")
+            report(f"{service.name:<14} restarting: its settings changed since it started")
             service.stop()
         if service.pid() is None:
             service.launch()
             launched.append(service)
-    for service in stack.services:
+    for service in services:
         waited = service.wait_ready()
         service.configure()
         state = f"started, ready after {waited:.1f} s" if service in launched else "already running"
-        report(f"{service.name:<10} {service.address:<16} {state}")
-    stack.write_env_file()
-    stack.write_dbt_profile()
-    report(
-        f"stack ready in {time.monotonic() - started:.1f} s; settings in {stack.layout.stack_env}"
-    )
+        report(f"{service.name:<14} {service.address:<16} {state}")
 
 
 def down(stack: Stack, report: Report) -> None:
-    for service in reversed(stack.services):
-        report(f"{service.name:<10} {'stopped' if service.stop() else 'was not running'}")
+    for service in reversed(stack.services + stack.orchestrator):
+        report(f"{service.name:<14} {'stopped' if service.stop() else 'was not running'}")
 
 
 def status(stack: Stack, report: Report) -> bool:
-    """Report each service; True when all are running and answering."""
+    """Report each service; True when all are running and answering (the orchestrator, which
+    starts on request, only when it was started)."""
     healthy = True
-    for service in stack.services:
+    for service in stack.services + stack.orchestrator:
         pid = service.pid()
-        if pid is None:
+        if pid is None and service in stack.orchestrator:
+            state = "not started (`make live` starts it)"
+        elif pid is None:
             state, healthy = "stopped", False
         elif service.ready():
             state = f"running (pid {pid})"
         else:
             state, healthy = f"running (pid {pid}) but not answering; see {service.log_path}", False
-        report(f"{service.name:<10} {service.address:<16} {state}")
+        report(f"{service.name:<14} {service.address:<16} {state}")
     return healthy

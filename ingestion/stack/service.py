@@ -36,8 +36,8 @@ class Service(ABC):
 
     @property
     @abstractmethod
-    def port(self) -> int:
-        """The port clients connect to."""
+    def port(self) -> int | None:
+        """The port clients connect to (None for a service without one)."""
 
     @property
     @abstractmethod
@@ -76,7 +76,7 @@ class Service(ABC):
         return process.running_pid(self.pid_file, self.marker)
 
     def launch(self) -> None:
-        if process.port_open(self.config.host, self.port):
+        if self.port is not None and process.port_open(self.config.host, self.port):
             raise UserError(
                 f"port {self.address} needed by {self.name} is taken by another process: "
                 f"stop that process (see `ss -ltnp`) and retry"

@@ -71,6 +71,7 @@ def test_new_geo_objects_build_what_geo_feeds_and_nothing_else(lane_env):
         first = tick(definitions, instance, empty.cursor)
         (request,) = first.run_requests
         assert names(request.asset_selection) == {
+            "missing_value_markers",  # the first build loads the seeds
             "stg_pinterest__geolocations",
             "stg_pinterest__landed_objects",
             "int_pinterest__posts_enriched",
@@ -78,7 +79,7 @@ def test_new_geo_objects_build_what_geo_feeds_and_nothing_else(lane_env):
         }
         assert AssetKey("report") not in request.asset_selection
         assert request.tags["pinterest/warehouse"] == "dbt"
-        assert json.loads(first.cursor)[newest.rsplit("/", 1)[0] + "/"] == newest
+        assert json.loads(first.cursor)["objects"][newest.rsplit("/", 1)[0] + "/"] == newest
         (event,) = first.asset_events
         assert event.asset_key == AssetKey(["s3", "geo"])
         assert event.metadata["new_objects"].value == 2
@@ -94,3 +95,4 @@ def test_new_geo_objects_build_what_geo_feeds_and_nothing_else(lane_env):
             request.asset_selection
         )
         assert "stg_pinterest__users" not in names(request.asset_selection)
+        assert "missing_value_markers" not in names(request.asset_selection)

@@ -1,0 +1,197 @@
+"""The orchestrator as two stack services sharing one Dagster home (`.local/dagster`): the
+webserver (the UI, on 127.0.0.1) and the daemon (sensors, schedules, the run queue). Both
+load the code location `ingestion.orchestrate.definitions`; runs inherit their environment,
+which holds the stack's settings, as a shell that sourced `.local/stack.env` would."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import requests
+
+from ingestion.settings import STACK_ENV_VAR, parse_env_file
+from ingestion.stack.config import STATE_DIR_VAR
+from ingestion.stack.service import Service
+
+LOCATION = "pinterest_pipeline"
+WAREHOUSE_TAG = "pinterest/warehouse"
+
+# Sensor ticks come every few seconds: keep the skipped ones a day, the rest a week.
+INSTANCE_YAML = """\
+# Written by `python -m ingestion.stack up --orchestrator`; rewritten on every start.
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    # Runs that write the warehouse wait for one another (dbt runs must not overlap).
+    tag_concurrency_limits:
+      - key: "{tag}"
+        limit: 1
+run_monitoring:
+  # A run whose worker died is marked failed, so the sensor builds again on its next tick.
+  enabled: true
+  poll_interval_seconds: 30
+retention:
+  sensor:
+    purge_after_days:
+      skipped: 1
+      failure: 7
+      success: 7
+  schedule:
+    purge_after_days: 30
+"""
+
+WORKSPACE_YAML = """\
+# Written by `python -m ingestion.stack up --orchestrator`.
+load_from:
+  - python_module:
+      module_name: ingestion.orchestrate.definitions
+      working_directory: "{project}"
+      location_name: {location}
+"""
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+# What the orchestrator's sensor, schedule and runs act on: started with other values (another
+# lane, schema or topic prefix), the services are restarted by `up`.
+FOLLOWED = (
+    "PINTEREST_TOPIC_PREFIX",
+    "SINK_TOPICS_DIR",
+    "SINK_GROUP",
+    "PINTEREST_RAW_ROOT",
+    "PINTEREST_RAW_SCHEMA",
+    "DBT_SCHEMA",
+    "DBT_TARGET",
+    "PINTEREST_SENSOR_INTERVAL",
+    "PINTEREST_FULL_BUILD_CRON",
+)
+
+
+class _Dagster(Service):
+    """What the webserver and the daemon share: the home, its files, the environment."""
+
+    @property
+    def home(self) -> Path:
+        return self.layout.service_dir("dagster")
+
+    @property
+    def workspace(self) -> Path:
+        return self.home / "workspace.yaml"
+
+    def bin(self, name: str) -> str:
+        return str(Path(sys.executable).with_name(name))
+
+    def install(self) -> None:
+        """Nothing beyond the Python packages `make install` puts in the venv."""
+
+    @property
+    def followed_file(self) -> Path:
+        return self.home / f"{self.name}.settings.json"
+
+    def followed(self) -> dict[str, str]:
+        environment = self.environment() or {}
+        return {name: environment.get(name, "") for name in FOLLOWED}
+
+    def outdated(self) -> bool:
+        try:
+            started = json.loads(self.followed_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return True
+        return bool(started != self.followed())
+
+    def write_home(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.followed_file.write_text(json.dumps(self.followed(), indent=1) + "\n")
+        (self.home / "dagster.yaml").write_text(INSTANCE_YAML.format(tag=WAREHOUSE_TAG))
+        self.workspace.write_text(WORKSPACE_YAML.format(project=PROJECT_DIR, location=LOCATION))
+
+    def environment(self) -> Mapping[str, str] | None:
+        # The stack's settings (written before any service starts) under the caller's.
+        stack = parse_env_file(self.layout.stack_env.read_text(encoding="utf-8"))
+        return {
+            **stack,
+            **os.environ,
+            "DAGSTER_HOME": str(self.home),
+            STATE_DIR_VAR: str(self.layout.state),
+            STACK_ENV_VAR: str(self.layout.stack_env),
+        }
+
+    def configure(self) -> None:
+        """Nothing to set up: the instance is configured by its dagster.yaml."""
+
+
+class DagsterWebserver(_Dagster):
+    name = "dagster-ui"
+    start_timeout = 120.0
+
+    @property
+    def port(self) -> int:
+        return self.config.dagster_port
+
+    @property
+    def marker(self) -> str:
+        return f"-w {self.workspace} --host"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def command(self) -> Sequence[str]:
+        self.write_home()
+        return [
+            self.bin("dagster-webserver"),
+            "-w",
+            str(self.workspace),
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.port),
+        ]
+
+    def ready(self) -> bool:
+        """Answers, and has loaded the code location."""
+        query = "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"
+        try:
+            response = requests.post(f"{self.url}/graphql", json={"query": query}, timeout=5)
+            entries = response.json()["data"]["workspaceOrError"]["locationEntries"]
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            return False
+        return bool(entries) and all(entry["loadStatus"] == "LOADED" for entry in entries)
+
+
+class DagsterDaemon(_Dagster):
+    name = "dagster-daemon"
+    start_timeout = 120.0
+
+    @property
+    def port(self) -> None:  # type: ignore[override]
+        return None
+
+    @property
+    def marker(self) -> str:
+        return f"run -w {self.workspace}"
+
+    @property
+    def address(self) -> str:
+        return "(no port)"
+
+    def command(self) -> Sequence[str]:
+        self.write_home()
+        return [self.bin("dagster-daemon"), "run", "-w", str(self.workspace)]
+
+    def ready(self) -> bool:
+        """Every daemon the instance needs (sensors, schedules, the run queue, run monitoring)
+        has sent a heartbeat within the last minute."""
+        from dagster import DagsterInstance  # seconds to import: only when checking
+
+        if not (self.home / "dagster.yaml").exists():
+            return False
+        with DagsterInstance.from_config(str(self.home)) as instance:
+            needed = set(instance.get_required_daemon_types())
+            beats = instance.get_daemon_heartbeats()
+        fresh = {name for name, beat in beats.items() if time.time() - beat.timestamp < 60}
+        return needed <= fresh
