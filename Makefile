@@ -67,7 +67,8 @@ demo: up  ## run the pipeline end to end on the local stack
 	@echo "  lineage: .venv/bin/dbt docs generate && .venv/bin/dbt docs serve  (after sourcing .local/stack.env)"
 	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
 
-live: up  ## run the pipeline continuously (live source, follow, sink service, dbt builds) until Ctrl-C
+live: install  ## run the pipeline continuously under Dagster (UI on 127.0.0.1:3000) until Ctrl-C
+	$(PY) -m ingestion.stack up --orchestrator
 	$(PY) -m ingestion.live $(LIVE_ARGS)
 
 report: up  ## the answers as charts in target/report/index.html (after `make demo`)

@@ -1,11 +1,13 @@
 """`python -m ingestion.live` (`make live`): run the pipeline continuously on the local stack.
 
-Starts a live source (`generate --live`), the emulator following it (`emulate --follow`), the
-sink as a service with wall-clock rotation, then runs incremental `dbt build` cycles one after
-another, printing for each the new posts, the rows staged, its time and how fresh the tables
-are. Ctrl-C (or SIGTERM, or --duration) stops it in order: the source, then the emulator
-after it sent every committed row, the sink after it landed every record, and a last build,
-so that `python -m ingestion.reconcile` then passes.
+Starts a live source (`generate --live`), the emulator following it (`emulate --follow`) and
+the sink as a service with wall-clock rotation, and makes sure the orchestrator (Dagster's
+daemon and UI) runs with the same settings: its sensor builds what lands, one incremental
+`dbt build` after another. For each build it prints the new posts, the rows staged, its time
+and how fresh the tables are. A sink or emulator that dies is started again. Ctrl-C (or
+SIGTERM, or --duration) stops it in order: the source, then the emulator after it sent every
+committed row, the sink after it landed every record, and a last build through the
+orchestrator, so that `python -m ingestion.reconcile` then passes.
 """
 
 from __future__ import annotations
@@ -28,9 +30,14 @@ from ingestion.generate.load import ADMIN_URL_SETTING, create_tables, parse_targ
 from ingestion.generate.load import connect as connect_database
 from ingestion.live import processes
 from ingestion.live.clock import CommitClock
-from ingestion.live.cycle import Builder, Cycle
+from ingestion.live.cycle import Cycle
 from ingestion.live.freshness import Freshness, Summary
+from ingestion.live.runs import RunWatcher
+from ingestion.orchestrate.landing import INCREMENTAL_JOB, scope
 from ingestion.settings import Settings
+from ingestion.stack.dagster import LOCATION
+from ingestion.stack.lifecycle import Stack
+from ingestion.stack.lifecycle import start as start_services
 from ingestion.stopping import StopRequest
 from ingestion.thrift import connect
 
@@ -41,7 +48,6 @@ class LiveConfig:
     rotate_ms: int
     poll_interval: float
     duration: float | None
-    threads: int | None
     schema: str
     topic_prefix: str
     report: Path
@@ -96,9 +102,6 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop after this long (default: run until Ctrl-C or SIGTERM)",
     )
-    parser.add_argument(
-        "--threads", type=positive_int, default=None, help="dbt threads (default: the profile's)"
-    )
     option(
         "--schema",
         "DBT_SCHEMA",
@@ -126,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         rotate_ms=args.rotate_ms,
         poll_interval=args.poll_interval,
         duration=args.duration,
-        threads=args.threads,
         schema=args.schema,
         topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest",
         report=args.report,
         state=Path(settings.get("PINTEREST_STATE_DIR") or ".local"),
     )
     # dbt and the pipeline's commands read their settings from the environment only.
-    env = {**settings.stack_file, **os.environ}
+    # The orchestrator's builds go to the schema this run reads.
+    env = {**settings.stack_file, **os.environ, "DBT_SCHEMA": config.schema}
     os.environ.update(env)
     # A fresh stack has no source tables yet: the live source starts them at key 0.
     target = parse_target(settings.require(ADMIN_URL_SETTING))
@@ -153,7 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     freshness = Freshness(clock)
     cycles: list[Cycle] = []
     say(f"live: source at key {clock.last_key}; logs in {config.logs}/; Ctrl-C to stop")
-    builder = Builder(Path.cwd(), warehouse, config.schema, config.threads)
+    stack = Stack.from_settings(settings)
+    # Left running if it was (it is a stack service); stopped at the end if this run started it.
+    already_up = all(s.pid() is not None and not s.outdated() for s in stack.orchestrator)
+    start_services(stack.orchestrator, lambda line: say(f"live: {line}"))
+    say(f"live: builds run in the orchestrator: {stack.dagster_ui.url}")
+    watcher = RunWatcher(
+        stack.dagster_ui.home, warehouse, config.schema, scope(settings), since=time.time()
+    )
     children = start_pipeline(config, env)
     stopped_by_user = False
     error: UserError | None = None
@@ -161,22 +171,28 @@ def main(argv: list[str] | None = None) -> int:
         deadline = None if config.duration is None else time.monotonic() + config.duration
         try:
             while not stop.requested and (deadline is None or time.monotonic() < deadline):
-                for child in children:
-                    child.check()
+                supervise(children)
                 if clock.error is not None:
                     raise UserError(f"lost the source database: {reason(clock.error)}")
-                cycles.append(report_cycle(builder.build(), freshness, clock))
+                for cycle in watcher.finished():
+                    cycles.append(report_cycle(cycle, freshness, clock))
+                stop.wait(1.0)
             stopped_by_user = stop.requested
         except UserError as exc:
             error = exc
         say("live: stopping: the source, then the emulator and the sink once they caught up")
         try:
             drain(config, env, children)
-            cycles.append(report_cycle(builder.build(), freshness, clock))
+            for cycle in last_build(stack, watcher):
+                cycles.append(report_cycle(cycle, freshness, clock))
         except UserError as exc:
             error = error or exc
     clock.stop()
-    write_report(config, cycles, freshness)
+    watcher.close()
+    if not already_up:
+        for service in reversed(stack.orchestrator):
+            service.stop()
+    write_report(config, cycles, freshness, children)
     enriched, marts = Summary.of(freshness.enriched), Summary.of(freshness.marts)
     print(
         f"live: {len(cycles)} builds, {len(freshness.enriched):,} new posts measured; "
@@ -187,6 +203,51 @@ def main(argv: list[str] | None = None) -> int:
         raise error
     print("live: every record is landed and staged: `python -m ingestion.reconcile` checks it")
     return 130 if stopped_by_user else 0
+
+
+# The emulator and the sink pick up where they were (a checkpoint, the group's commits): one
+# that dies is started again. The source is the thing measured: its loss ends the run.
+RESTARTED = ("sink", "emulator")
+LAST_BUILD_TIMEOUT = 900.0
+
+
+def supervise(children: list[processes.Child]) -> None:
+    for child in children:
+        code = child.exited()
+        if code is None:
+            continue
+        if child.name not in RESTARTED:
+            child.check()
+        say(f"live: the {child.name} exited with code {code}; starting it again (see {child.log})")
+        child.restart()
+
+
+def last_build(stack: Stack, watcher: RunWatcher) -> list[Cycle]:
+    """Ask the orchestrator for one more incremental build (it queues behind a build in
+    flight) and wait for it: it stages what landed after the sensor's last look. Returns the
+    builds that finished meanwhile, that one last."""
+    from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+    ui = stack.dagster_ui
+    try:
+        run_id = DagsterGraphQLClient(ui.config.host, port_number=ui.port).submit_job_execution(
+            INCREMENTAL_JOB,
+            repository_location_name=LOCATION,
+            tags={"pinterest/reason": "live: the last build after the stop"},
+        )
+    except DagsterGraphQLClientError as exc:
+        raise UserError(f"the orchestrator refused the last build ({exc}); see {ui.url}") from None
+    deadline = time.monotonic() + LAST_BUILD_TIMEOUT
+    cycles = watcher.finished()
+    while not watcher.has_seen(run_id):
+        if time.monotonic() > deadline:
+            raise UserError(
+                f"the last build ({run_id}) did not finish within {LAST_BUILD_TIMEOUT:.0f} s: "
+                f"see {ui.url}/runs/{run_id}"
+            )
+        time.sleep(1.0)
+        cycles += watcher.finished()
+    return cycles
 
 
 ENRICHED = "int_pinterest__posts_enriched"
@@ -278,12 +339,15 @@ def report_cycle(cycle: Cycle, freshness: Freshness, clock: CommitClock) -> Cycl
     return cycle
 
 
-def write_report(config: LiveConfig, cycles: list[Cycle], freshness: Freshness) -> None:
+def write_report(
+    config: LiveConfig, cycles: list[Cycle], freshness: Freshness, children: list[processes.Child]
+) -> None:
     enriched, marts = Summary.of(freshness.enriched), Summary.of(freshness.marts)
     report = {
         "rate": config.rate,
         "rotate_ms": config.rotate_ms,
         "poll_interval": config.poll_interval,
+        "restarts": {child.name: child.restarts for child in children},
         "builds": [
             {
                 **{k: v for k, v in asdict(cycle).items() if k != "entered"},
@@ -296,6 +360,7 @@ def write_report(config: LiveConfig, cycles: list[Cycle], freshness: Freshness) 
             "every_mart": asdict(marts) if marts else None,
         },
         "latencies_seconds": {ENRICHED: freshness.enriched, "every_mart": freshness.marts},
+        "committed_and_enriched_at": [[round(c, 3), round(e, 3)] for c, e in freshness.timeline],
     }
     config.report.parent.mkdir(parents=True, exist_ok=True)
     config.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -42,6 +42,8 @@ class Freshness:
     clock: CommitClock
     enriched: list[float] = field(default_factory=list)
     marts: list[float] = field(default_factory=list)
+    # (commit, in the enriched model) per post, epoch seconds: how freshness moved over a run.
+    timeline: list[tuple[float, float]] = field(default_factory=list)
     _seen: set[int] = field(default_factory=set)
     _awaiting_marts: list[float] = field(default_factory=list)  # commit times
 
@@ -55,6 +57,7 @@ class Freshness:
                     continue
                 self._seen.add(key)
                 enriched.append(cycle.enriched_done - committed)
+                self.timeline.append((committed, cycle.enriched_done))
                 self._awaiting_marts.append(committed)
         marts: list[float] = []
         if cycle.marts_done is not None:

@@ -28,12 +28,23 @@ class Child:
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    args: list[str]
+    env: Mapping[str, str]
+    restarts: int = 0
 
     def check(self) -> None:
         """A UserError if the process has exited."""
         code = self.process.poll()
         if code is not None:
             raise UserError(f"the {self.name} exited with code {code}; see {self.log}")
+
+    def exited(self) -> int | None:
+        return self.process.poll()
+
+    def restart(self) -> None:
+        """Start the same command again (after it exited)."""
+        self.process = start(self.name, self.args, self.log.parent, self.env).process
+        self.restarts += 1
 
     def stop(self, timeout: float = 120.0) -> int:
         """SIGTERM (its clean stop), then SIGKILL if it does not end within `timeout`."""
@@ -60,7 +71,7 @@ def start(name: str, args: list[str], logs: Path, env: Mapping[str, str]) -> Chi
             start_new_session=True,
             preexec_fn=_end_with_parent,
         )
-    return Child(name, process, log)
+    return Child(name, process, log, args, env)
 
 
 def run(name: str, args: list[str], logs: Path, env: Mapping[str, str], timeout: float) -> None:

@@ -61,7 +61,7 @@ COMMAND_RETRIES = RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIA
 DBT_RETRIES = 4
 TRANSIENT = re.compile(
     r"could not connect|failed to connect|connection refused|connection reset|broken pipe|"
-    r"TTransportException|TSocket read 0 bytes|timed out|temporarily unavailable|503|SlowDown|"
+    r"TTransportException|TSocket read 0 bytes|timed out|temporarily unavailable|\b503\b|SlowDown|"
     r"Could not read from|Unable to connect",
     re.IGNORECASE,
 )

@@ -23,7 +23,15 @@ from ingestion.orchestrate.assets import (
     s3_landing,
     source_tables,
 )
-from ingestion.orchestrate.landing import BUILD_TAG, WAREHOUSE_TAG, build_sensor
+from ingestion.orchestrate.landing import (
+    BUILD_TAG,
+    INCREMENTAL_JOB,
+    SCOPE_TAG,
+    WAREHOUSE_TAG,
+    build_sensor,
+    fed_models,
+    scope,
+)
 from ingestion.orchestrate.project import DBT, PROJECT_DIR, manifest
 from ingestion.settings import Settings
 
@@ -34,6 +42,8 @@ REPORT = AssetKey("report")
 
 def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> Definitions:
     dbt_models = build_dbt_assets(manifest(settings))
+    # The services restart when the settings change, so the scope is fixed while they run.
+    tags = {**WAREHOUSE_TAG, SCOPE_TAG: scope(settings)}
     marts = [key for key in dbt_models.keys if dbt_models.get_asset_spec(key).group_name == "marts"]
     report = build_report(sorted(marts, key=lambda key: key.to_user_string()))
     full_build = define_asset_job(
@@ -42,18 +52,26 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
         description="`dbt build` of every model with every test (unit tests too), then the "
         "report: the daily check that what the incremental builds made is right.",
         config={"ops": {dbt_models.op.name: {"config": {"unit_tests": True}}}},
-        tags={**WAREHOUSE_TAG, BUILD_TAG: "full"},
+        tags={**tags, BUILD_TAG: "full"},
+    )
+    incremental = define_asset_job(
+        INCREMENTAL_JOB,
+        selection=fed_models(REPORT),
+        description="What the sensor builds when every topic has new objects: the staging, "
+        "intermediate and mart models (incremental) with their tests. `make live` runs it "
+        "once more after it stops, for the last objects landed.",
+        tags={**tags, BUILD_TAG: "incremental"},
     )
     everything = define_asset_job(
         "pipeline",
         selection=AssetSelection.all() | AssetSelection.assets(source_tables),
         description="The whole pipeline once, as `make demo` runs it: observe the source "
         "tables, send what is new (emulator), land it (sink), `dbt build`, the report.",
-        tags={**WAREHOUSE_TAG, BUILD_TAG: "pipeline"},
+        tags={**tags, BUILD_TAG: "pipeline"},
     )
     return Definitions(
         assets=[source_tables, kafka_topics, s3_landing, dbt_models, report],
-        jobs=[full_build, everything],
+        jobs=[full_build, incremental, everything],
         sensors=[
             build_sensor(
                 REPORT,

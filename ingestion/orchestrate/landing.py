@@ -29,6 +29,7 @@ from dagster import (
 from ingestion.orchestrate.assets import Pipeline
 from ingestion.orchestrate.project import landing_key
 from ingestion.s3 import s3_client
+from ingestion.settings import Settings
 from ingestion.sink.layout import topic_folder
 from ingestion.topics import TABLE_TOPICS
 
@@ -36,6 +37,9 @@ SENSOR_NAME = "landed_objects"
 # Runs that write the warehouse carry this tag; the instance runs one at a time (dagster.yaml).
 WAREHOUSE_TAG = {"pinterest/warehouse": "dbt"}
 BUILD_TAG = "pinterest/build"
+SCOPE_TAG = "pinterest/scope"
+# The job of what the sensor builds when every topic has new objects.
+INCREMENTAL_JOB = "incremental_build"
 
 
 class LastRun(enum.Enum):
@@ -130,11 +134,20 @@ def newest_objects(
     return newest, counts
 
 
-def last_run(context: SensorEvaluationContext) -> tuple[LastRun, str]:
-    """The state of the sensor's last run, and its id ("" when there is none)."""
-    runs = context.instance.get_runs(
-        filters=RunsFilter(tags={"dagster/sensor_name": SENSOR_NAME}), limit=1
-    )
+def scope(settings: Settings) -> str:
+    """The landing the sensor watches and the schema it builds: what its cursor and its runs
+    belong to."""
+    bucket = settings.require("S3_BUCKET")
+    topics_dir = settings.get("SINK_TOPICS_DIR") or "topics"
+    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
+    schema = settings.get("DBT_SCHEMA") or "pinterest"
+    return f"s3://{bucket}/{topics_dir}/{prefix} -> {schema}"
+
+
+def last_run(context: SensorEvaluationContext, scope: str) -> tuple[LastRun, str]:
+    """The state of the last build of this scope (the sensor's, the live runner's last one,
+    the daily one), and its id ("" when there is none)."""
+    runs = context.instance.get_runs(filters=RunsFilter(tags={SCOPE_TAG: scope}), limit=1)
     if not runs:
         return LastRun.NONE, ""
     run = runs[0]
@@ -145,10 +158,14 @@ def last_run(context: SensorEvaluationContext) -> tuple[LastRun, str]:
     return LastRun.FAILED, run.run_id
 
 
-def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
+def fed_models(report: AssetKey) -> AssetSelection:
+    """Everything dbt builds from the landing; the report belongs to the daily build."""
     landing = AssetSelection.assets(*(landing_key(s) for s in TABLE_TOPICS.values()))
-    # Everything dbt builds from the landing; the report belongs to the daily build.
-    models = landing.downstream(include_self=False) - AssetSelection.assets(report)
+    return landing.downstream(include_self=False) - AssetSelection.assets(report)
+
+
+def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
+    models = fed_models(report)
     # The reference data the models read: built on a sensor's first build, and after a failure.
     seeds = AssetSelection.groups("seeds")
 
@@ -163,17 +180,18 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
     )
     def landed_objects(context: SensorEvaluationContext, pipeline: Pipeline) -> Any:
         settings = pipeline.settings()
-        bucket = settings.require("S3_BUCKET")
-        topics_dir = settings.get("SINK_TOPICS_DIR") or "topics"
-        prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
-        schema = settings.get("DBT_SCHEMA") or "pinterest"
-        cursor = Cursor.load(context.cursor, f"s3://{bucket}/{topics_dir}/{prefix} -> {schema}")
-        state, last_id = last_run(context)
+        where = scope(settings)
+        cursor = Cursor.load(context.cursor, where)
+        state, last_id = last_run(context, where)
         newest, counts = (
             ({}, {})
             if state is LastRun.IN_FLIGHT
             else newest_objects(
-                s3_client(settings, max_attempts=2), bucket, topics_dir, prefix, cursor
+                s3_client(settings, max_attempts=2),
+                settings.require("S3_BUCKET"),
+                settings.get("SINK_TOPICS_DIR") or "topics",
+                settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest",
+                cursor,
             )
         )
         decision = decide(newest, cursor, state)
@@ -205,7 +223,12 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
         request = RunRequest(
             run_key=decision.cursor.dump() + after,
             asset_selection=selection,
-            tags={**WAREHOUSE_TAG, BUILD_TAG: "incremental", "pinterest/reason": decision.reason},
+            tags={
+                **WAREHOUSE_TAG,
+                BUILD_TAG: "incremental",
+                SCOPE_TAG: where,
+                "pinterest/reason": decision.reason,
+            },
         )
         return SensorResult(
             run_requests=[request],

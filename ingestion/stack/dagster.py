@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -116,6 +117,9 @@ class _Dagster(Service):
             **stack,
             **os.environ,
             "DAGSTER_HOME": str(self.home),
+            # Each run's dbt starts from the parse the code location made (partial parsing):
+            # dagster-dbt copies it from here, and gives each run a folder of its own here.
+            "DBT_TARGET_PATH": str(self.home / "dbt"),
             STATE_DIR_VAR: str(self.layout.state),
             STACK_ENV_VAR: str(self.layout.stack_env),
         }
@@ -186,12 +190,28 @@ class DagsterDaemon(_Dagster):
     def ready(self) -> bool:
         """Every daemon the instance needs (sensors, schedules, the run queue, run monitoring)
         has sent a heartbeat within the last minute."""
-        from dagster import DagsterInstance  # seconds to import: only when checking
-
         if not (self.home / "dagster.yaml").exists():
             return False
-        with DagsterInstance.from_config(str(self.home)) as instance:
+        with self._instance() as instance:
             needed = set(instance.get_required_daemon_types())
             beats = instance.get_daemon_heartbeats()
         fresh = {name for name, beat in beats.items() if time.time() - beat.timestamp < 60}
         return needed <= fresh
+
+    def stop(self) -> bool:
+        """Stop the daemon, then cancel the runs still queued: the next daemon would start
+        them with its own settings, which may be another lane's or schema's."""
+        stopped = super().stop()
+        if stopped and (self.home / "dagster.yaml").exists():
+            from dagster import DagsterRunStatus, RunsFilter
+
+            with self._instance() as instance:
+                waiting = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
+                for run in instance.get_runs(filters=RunsFilter(statuses=waiting)):
+                    instance.report_run_canceled(run, message="the daemon was stopped")
+        return stopped
+
+    def _instance(self) -> Any:
+        from dagster import DagsterInstance  # seconds to import: only when needed
+
+        return DagsterInstance.from_config(str(self.home))
