@@ -5,16 +5,23 @@ enriched model and the marts were written (their materialisations) and what the 
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pyhive import hive
+from thrift.transport.TTransport import TTransportException
 
+from ingestion.errors import UserError
 from ingestion.live.cycle import ENRICHED_MODEL, POSTS_MODEL, Cycle
 from ingestion.orchestrate.landing import BUILD_TAG, SCOPE_TAG
 
 ENRICHED_KEY = ("intermediate", ENRICHED_MODEL)
+# A restart of the Thrift server takes about 10 s here; a build waits for it the same way.
+WAREHOUSE_WAIT = 300.0
 MARTS = "marts"
 
 
@@ -24,7 +31,12 @@ class RunWatcher:
     identifier."""
 
     def __init__(
-        self, home: Path, warehouse: hive.Connection, schema: str, scope: str, since: float
+        self,
+        home: Path,
+        warehouse: Callable[[], hive.Connection],
+        schema: str,
+        scope: str,
+        since: float,
     ) -> None:
         from dagster import DagsterInstance  # seconds to import: only in a live run
 
@@ -110,14 +122,33 @@ class RunWatcher:
         )
 
     def _rows(self, sql: str) -> list[tuple[Any, ...]]:
-        cursor = self._warehouse.cursor()
-        try:
-            cursor.execute(sql)
-            return list(cursor.fetchall())
-        except hive.OperationalError:
-            return []  # not built yet
-        finally:
-            cursor.close()
+        """The rows of a query on a connection of its own: a restarted Thrift server leaves
+        no stale session behind. While the server is away it is tried again, for up to
+        WAREHOUSE_WAIT seconds."""
+        deadline = time.monotonic() + WAREHOUSE_WAIT
+        while True:
+            try:
+                connection = self._warehouse()
+            except UserError:
+                connection = None
+            if connection is not None:
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute(sql)
+                    return list(cursor.fetchall())
+                except hive.OperationalError:
+                    return []  # not built yet
+                except (TTransportException, OSError):
+                    pass  # the server went away during the query
+                finally:
+                    with contextlib.suppress(TTransportException, OSError):
+                        connection.close()
+            if time.monotonic() > deadline:
+                raise UserError(
+                    f"the Spark Thrift Server has not answered for {WAREHOUSE_WAIT:.0f} s: "
+                    "see .local/logs/spark.log, or run `make up`"
+                )
+            time.sleep(2.0)
 
     def _within(self, since: str, until: str) -> str:
         # Timestamps this module formatted; only identifiers (checked) vary otherwise.

@@ -92,7 +92,7 @@ class S3Sink:
         for partition in committed:
             offset = partition.offset
             if offset == OFFSET_INVALID or offset < 0:
-                offset, _ = consumer.get_watermark_offsets(partition, timeout=30)
+                offset = _low_watermark(consumer, partition)
             offset = self._skip_landed(partition.topic, partition.partition, offset)
             partition.offset = offset
             self.buffers[(partition.topic, partition.partition)] = PartitionBuffer(
@@ -240,3 +240,24 @@ class S3Sink:
                 self.stats.idle_seconds += now - idle_since
                 break
         self.land_all()
+
+
+# A partition whose leader is moving (a topic just created, a broker restarting) answers a
+# watermark query with one of these for a few seconds.
+_LEADER_MOVING = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE}
+
+
+def _low_watermark(consumer: Consumer, partition: TopicPartition, wait: float = 60.0) -> int:
+    """The partition's first offset, asked again while its leader is moving."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            low, _ = consumer.get_watermark_offsets(partition, timeout=30)
+            return int(low)
+        except Exception as exc:  # KafkaException, carrying the KafkaError
+            error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+            if error is None or error.code() not in _LEADER_MOVING:
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

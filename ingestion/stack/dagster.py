@@ -27,6 +27,12 @@ INSTANCE_YAML = """\
 # Written by `python -m ingestion.stack up --orchestrator`; rewritten on every start.
 telemetry:
   enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    # A queued build starts within a second, not five (the default).
+    dequeue_interval_seconds: 1
 concurrency:
   runs:
     # Runs that write the warehouse wait for one another (dbt runs must not overlap).
