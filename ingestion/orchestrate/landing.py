@@ -28,6 +28,7 @@ from dagster import (
 
 from ingestion.orchestrate.assets import Pipeline
 from ingestion.orchestrate.project import landing_key
+from ingestion.orchestrate.tags import WAREHOUSE_TAG_KEY
 from ingestion.s3 import s3_client
 from ingestion.settings import Settings
 from ingestion.sink.layout import topic_folder
@@ -35,7 +36,7 @@ from ingestion.topics import TABLE_TOPICS
 
 SENSOR_NAME = "landed_objects"
 # Runs that write the warehouse carry this tag; the instance runs one at a time (dagster.yaml).
-WAREHOUSE_TAG = {"pinterest/warehouse": "dbt"}
+WAREHOUSE_TAG = {WAREHOUSE_TAG_KEY: "dbt"}
 BUILD_TAG = "pinterest/build"
 SCOPE_TAG = "pinterest/scope"
 # The job of what the sensor builds when every topic has new objects.

@@ -15,12 +15,12 @@ from typing import Any
 
 import requests
 
+from ingestion.orchestrate.tags import WAREHOUSE_TAG_KEY
 from ingestion.settings import STACK_ENV_VAR, parse_env_file
 from ingestion.stack.config import STATE_DIR_VAR
 from ingestion.stack.service import Service
 
 LOCATION = "pinterest_pipeline"
-WAREHOUSE_TAG = "pinterest/warehouse"
 
 # Sensor ticks come every few seconds: keep the skipped ones a day, the rest a week.
 INSTANCE_YAML = """\
@@ -113,7 +113,7 @@ class _Dagster(Service):
     def write_home(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.followed_file.write_text(json.dumps(self.followed(), indent=1) + "\n")
-        (self.home / "dagster.yaml").write_text(INSTANCE_YAML.format(tag=WAREHOUSE_TAG))
+        (self.home / "dagster.yaml").write_text(INSTANCE_YAML.format(tag=WAREHOUSE_TAG_KEY))
         self.workspace.write_text(WORKSPACE_YAML.format(project=PROJECT_DIR, location=LOCATION))
 
     def environment(self) -> Mapping[str, str] | None:

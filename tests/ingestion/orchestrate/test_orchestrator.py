@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from browser import chromium_page, screenshot
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from listeners import is_loopback, listening_inodes, socket_inodes
 
 from ingestion.orchestrate.landing import SENSOR_NAME
 from ingestion.stack.lifecycle import start
@@ -33,39 +34,18 @@ def orchestrator(stack, lane, warehouse, monkeypatch):
 
 
 def listening_addresses(session: int) -> list[str]:
-    """Local addresses (hex, as /proc shows them) of the TCP sockets listened on by every
-    process of a session: the service and the code servers and runs it started."""
-    listening = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A":  # TCP_LISTEN
-                listening[fields[9]] = fields[1].split(":")[0]
+    """Local addresses of the TCP sockets listened on by every process of a session: the
+    service and the code servers and runs it started."""
+    listening = listening_inodes()
     addresses = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             if int(stat.read_text().rsplit(")", 1)[1].split()[3]) != session:
                 continue
-            descriptors = list((stat.parent / "fd").iterdir())
         except (OSError, IndexError, ValueError):
             continue
-        for fd in descriptors:
-            try:
-                target = fd.readlink().as_posix()
-            except OSError:
-                continue
-            inode = target.removeprefix("socket:[").removesuffix("]")
-            if target.startswith("socket:") and inode in listening:
-                addresses.append(listening[inode])
+        addresses += [listening[i] for i in socket_inodes(int(stat.parent.name)) if i in listening]
     return addresses
-
-
-def is_loopback(hex_address: str) -> bool:
-    if len(hex_address) == 8:  # IPv4, little-endian
-        return hex_address.endswith("7F")
-    return hex_address == "00000000000000000000000001000000" or (
-        hex_address.startswith("0000000000000000FFFF0000") and hex_address.endswith("7F")
-    )
 
 
 def test_the_ui_and_the_daemon_listen_on_loopback_only(orchestrator):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import boto3
 import pytest
@@ -15,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
+from listeners import is_loopback, listening_inodes, socket_inodes
 from pyhive import hive
 
 from ingestion.stack.lifecycle import up
@@ -179,41 +179,16 @@ def test_spark_thrift_reads_json_from_s3a(settings, stack):
         client.delete_object(Bucket=bucket, Key=f"{prefix}/part.json")
 
 
-def _listening_inodes() -> dict[str, str]:
-    """socket inode -> local address of every listening TCP socket."""
-    listening = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A":  # TCP_LISTEN
-                listening[fields[9]] = fields[1].split(":")[0]
-    return listening
-
-
-def _is_loopback(hex_address: str) -> bool:
-    if len(hex_address) == 8:  # IPv4, little-endian
-        return hex_address.endswith("7F")
-    # IPv6: ::1, or an IPv4-mapped 127.x address
-    return hex_address in {"00000000000000000000000001000000"} or (
-        hex_address.startswith("0000000000000000FFFF0000") and hex_address.endswith("7F")
-    )
-
-
 def test_every_stack_listener_is_on_loopback(stack):
-    listening = _listening_inodes()
+    listening = listening_inodes()
     seen = 0
     for service in stack.services:
         pid = service.pid()
         assert pid is not None, f"{service.name} is not running"
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                target = fd.readlink().as_posix()
-            except OSError:
-                continue
-            inode = target.removeprefix("socket:[").removesuffix("]")
-            if target.startswith("socket:") and inode in listening:
+        for inode in socket_inodes(pid):
+            if inode in listening:
                 seen += 1
-                assert _is_loopback(listening[inode]), (
+                assert is_loopback(listening[inode]), (
                     f"{service.name} listens on {listening[inode]}"
                 )
     assert seen >= 5
