@@ -79,6 +79,9 @@ env = {
     "SINK_TOPICS_DIR": f"bench-{name}/topics",
 }
 env["PINTEREST_RAW_ROOT"] = f"s3a://{env['S3_BUCKET']}/bench-{name}/topics"
+run(
+    [PYTHON, "-m", "ingestion.stack", "grant", "--topic-prefix", name], env
+)  # topics and Kafka access of its own
 run([PYTHON, "-m", "ingestion.generate", "--truncate"], env)
 run([PYTHON, "-m", "ingestion.emulate"], env)
 run([PYTHON, "-m", "ingestion.sink", "--until-idle", "5"], env)

@@ -32,6 +32,7 @@ DBT = str(Path(PYTHON).parent / "dbt")
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
 sys.path.insert(0, str(REPO))
 
+from ingestion import thrift  # noqa: E402
 from ingestion.settings import Settings  # noqa: E402
 
 
@@ -100,6 +101,18 @@ big, alone = lane(base_env, f"binc{tag}"), lane(base_env, f"bnew{tag}")
 checkpoint = REPO / ".local" / "bench" / f"incremental-{tag}.checkpoint"
 total = args.base + args.new
 print(f"generating {total:,} posts", file=sys.stderr)
+for each in (big, alone):  # topics and Kafka access of their own
+    run(
+        [
+            PYTHON,
+            "-m",
+            "ingestion.stack",
+            "grant",
+            "--topic-prefix",
+            each["PINTEREST_TOPIC_PREFIX"],
+        ],
+        each,
+    )
 run([PYTHON, "-m", "ingestion.generate", "--rows", str(total), "--seed", "7", "--truncate"], big)
 
 print(f"landing the first {args.base:,} and building them", file=sys.stderr)
@@ -119,8 +132,10 @@ run([PYTHON, "-m", "ingestion.emulate", "--start-after", str(args.base - 1)], al
 run([PYTHON, "-m", "ingestion.sink", "--until-idle", "5"], alone)
 alone_wall, alone_output = run([DBT, *BUILD], alone)
 
-connection = hive.connect(
-    host=base_env["SPARK_THRIFT_HOST"], port=int(base_env["SPARK_THRIFT_PORT"]), username="bench"
+connection = thrift.connect(
+    base_env["SPARK_THRIFT_HOST"],
+    int(base_env["SPARK_THRIFT_PORT"]),
+    thrift.Login.from_settings(Settings.load(base_env)),
 )
 cursor = connection.cursor()
 raw_read(cursor, big["DBT_SCHEMA"], None)  # warm the listing

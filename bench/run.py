@@ -160,25 +160,12 @@ class SizeResult:
 
 
 def producer_ceiling(env: dict[str, str], records: int, record_size: int) -> tuple[float, float]:
-    """Kafka's own ProducerPerformance with the emulator's count, size, acks and codec."""
-    topic = f"bench-ceiling-{uuid.uuid4().hex[:8]}"
-    subprocess.run(
-        [
-            "java",
-            "-cp",
-            str(REPO / ".local/kafka/libs/*"),
-            "org.apache.kafka.tools.TopicCommand",
-            "--bootstrap-server",
-            env["KAFKA_BOOTSTRAP_SERVERS"],
-            "--create",
-            "--topic",
-            topic,
-            "--partitions",
-            "3",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    """Kafka's own ProducerPerformance with the emulator's count, size, acks and codec, signed
+    in as the emulator's user over the same TLS listener."""
+    lane = f"bceil{uuid.uuid4().hex[:8]}"
+    create_topics(env, lane)
+    topic = f"{lane}.pin"
+    client = java_client_file(env, "emulator")
     result = subprocess.run(
         [
             "java",
@@ -193,6 +180,8 @@ def producer_ceiling(env: dict[str, str], records: int, record_size: int) -> tup
             str(record_size),
             "--throughput",
             "-1",
+            "--producer.config",
+            str(client),
             "--producer-props",
             f"bootstrap.servers={env['KAFKA_BOOTSTRAP_SERVERS']}",
             "acks=all",
@@ -205,8 +194,31 @@ def producer_ceiling(env: dict[str, str], records: int, record_size: int) -> tup
         capture_output=True,
         text=True,
     )
+    client.unlink()
     last = result.stdout.strip().splitlines()[-1]
     return number(r"([\d.,]+) records/sec", last), number(r"\(([\d.,]+) MB/sec\)", last)
+
+
+def java_client_file(env: dict[str, str], role: str) -> Path:
+    """The Java client's form of a role's librdkafka properties (a private file: it holds
+    the password)."""
+    from ingestion.kafka_client import config_var, parse_properties
+    from ingestion.stack.config import write_private
+
+    ours = parse_properties(Path(env[config_var(role)]).read_text(encoding="utf-8"))
+    login = "org.apache.kafka.common.security.scram.ScramLoginModule required"
+    properties = {
+        "security.protocol": ours["security.protocol"],
+        "sasl.mechanism": ours["sasl.mechanism"],
+        "sasl.jaas.config": (
+            f'{login} username="{ours["sasl.username"]}" password="{ours["sasl.password"]}";'
+        ),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": ours["ssl.ca.location"],
+    }
+    path = REPO / ".local" / "run" / f"bench-{role}-{uuid.uuid4().hex[:8]}.properties"
+    write_private(path, "".join(f"{key}={value}\n" for key, value in properties.items()))
+    return path
 
 
 def s3_ceiling(
@@ -241,12 +253,9 @@ def lane_env(lane: str) -> dict[str, str]:
 
 
 def create_topics(env: dict[str, str], lane: str) -> None:
-    # The sink subscribes by pattern: its topics must exist before it joins.
-    from confluent_kafka.admin import AdminClient
-
-    from ingestion.topics import ensure_topics
-
-    ensure_topics(AdminClient({"bootstrap.servers": env["KAFKA_BOOTSTRAP_SERVERS"]}), lane, 3)
+    # The sink subscribes by pattern: its topics must exist before it joins, and each Kafka
+    # user may use only the prefixes the stack's administrator granted it.
+    run(module("ingestion.stack", "grant", "--topic-prefix", lane), env)
 
 
 def sink_command() -> list[str]:

@@ -31,8 +31,8 @@ RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
 sys.path.insert(0, str(REPO))
 
-from pyhive import hive  # noqa: E402
 
+from ingestion import thrift  # noqa: E402
 from ingestion.settings import Settings  # noqa: E402
 from ingestion.stack.lifecycle import Stack, start  # noqa: E402
 
@@ -72,6 +72,11 @@ def say(line: str) -> None:
     print(f"soak {time.strftime('%H:%M:%S')}: {line}", file=sys.stderr, flush=True)
 
 
+# Kafka lets each user work only on prefixes the stack's administrator granted.
+if subprocess.run(
+    [PYTHON, "-m", "ingestion.stack", "grant", "--topic-prefix", name], cwd=REPO, env=env
+).returncode:
+    sys.exit("creating the lane's topics failed")
 if subprocess.run([PYTHON, "-m", "ingestion.generate", "--truncate"], cwd=REPO, env=env).returncode:
     sys.exit("generating the source tables failed")
 live = subprocess.Popen(
@@ -167,8 +172,10 @@ def mart_rows(cursor: object) -> dict[str, list[tuple[object, ...]]]:
 # The sensor must not build while the full refresh rebuilds the same schema.
 for service in reversed(stack.orchestrator):
     service.stop()
-connection = hive.connect(
-    host=settings.require("SPARK_THRIFT_HOST"), port=int(settings.require("SPARK_THRIFT_PORT"))
+connection = thrift.connect(
+    settings.require("SPARK_THRIFT_HOST"),
+    int(settings.require("SPARK_THRIFT_PORT")),
+    thrift.Login.from_settings(settings),
 )
 incremental = mart_rows(connection.cursor())
 dbt = [

@@ -11,7 +11,7 @@ from pyhive import hive
 from ingestion.cli import add_warehouse_options
 from ingestion.errors import UserError, run_cli
 from ingestion.settings import Settings
-from ingestion.thrift import connect
+from ingestion.thrift import Login, connect
 
 # (task, question, mart, order by)
 QUESTIONS = [
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     add_warehouse_options(parser, settings, raw_schema=False)
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
-    connection = connect(args.host, args.port, username="answers")
+    connection = connect(args.host, args.port, Login.from_settings(settings))
     cursor = connection.cursor()
     for task, question, mart, order in QUESTIONS:
         # Only identifiers vary: the fixed list above and the checked schema name.

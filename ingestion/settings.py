@@ -64,6 +64,15 @@ class Settings:
             return value
         return self.stack_file.get(name) or default
 
+    def first(self, *names: str) -> tuple[str, str] | None:
+        """The first of these settings that is set, as (name, value): the environment's before
+        the stack file's, so an exported general setting beats the stack's specific one."""
+        for source in (self.environ, self.stack_file):
+            for name in names:
+                if source.get(name):
+                    return name, source[name]
+        return None
+
     def require(self, name: str) -> str:
         value = self.get(name)
         if value is None:

@@ -2,17 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pyhive import hive
 from thrift.transport.TTransport import TTransportException
 
 from ingestion.errors import UserError
+from ingestion.settings import Settings
+
+USER_VAR = "SPARK_THRIFT_USER"
+PASSWORD_VAR = "SPARK_THRIFT_PASSWORD"
+DEFAULT_USER = "pinterest"
 
 
-def connect(host: str, port: int, username: str) -> hive.Connection:
+@dataclass(frozen=True)
+class Login:
+    """Who signs in. With a password, the server checks it (SASL PLAIN, as HiveServer2's
+    CUSTOM and LDAP authentication do); without one, the user name is only a label."""
+
+    user: str
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Login:
+        return cls(settings.get(USER_VAR) or DEFAULT_USER, settings.get(PASSWORD_VAR))
+
+
+def connect(host: str, port: int, login: Login) -> hive.Connection:
+    auth = {"auth": "CUSTOM", "password": login.password} if login.password else {}
     try:
-        return hive.connect(host=host, port=port, username=username)
+        return hive.connect(host=host, port=port, username=login.user, **auth)
     except (TTransportException, OSError) as exc:
+        if _refused(exc):
+            raise UserError(
+                f"the Spark Thrift Server at {host}:{port} refused user {login.user!r}: "
+                f"check {USER_VAR} and {PASSWORD_VAR} (the stack's are in .local/stack.env)"
+            ) from None
         raise UserError(
             f"cannot reach the Spark Thrift Server at {host}:{port} ({exc}): "
             "run `make up`, or set SPARK_THRIFT_HOST/SPARK_THRIFT_PORT"
         ) from None
+
+
+def _refused(exc: Exception) -> bool:
+    """The server answered and turned the sign-in down (a wrong or missing password)."""
+    text = str(exc)
+    return "Error validating the login" in text or "authentication" in text.lower()

@@ -15,13 +15,21 @@ DLQ_SUFFIX = "dlq"
 
 
 def topic_names(prefix: str) -> list[str]:
-    return [f"{prefix}.{suffix}" for suffix in (*TABLE_TOPICS.values(), DLQ_SUFFIX)]
+    return [*data_topic_names(prefix), f"{prefix}.{DLQ_SUFFIX}"]
 
 
-def ensure_topics(admin: AdminClient, prefix: str, partitions: int) -> list[str]:
-    """Create the pipeline's topics that are missing; return the names created."""
+def data_topic_names(prefix: str) -> list[str]:
+    """The topics of the source tables (what producers write)."""
+    return [f"{prefix}.{suffix}" for suffix in TABLE_TOPICS.values()]
+
+
+def ensure_topics(
+    admin: AdminClient, prefix: str, partitions: int, names: list[str] | None = None
+) -> list[str]:
+    """Create the pipeline's topics (or these of them) that are missing; return the names
+    created. A Kafka user sees only the topics it may use, so a producer asks for its own."""
     existing = set(admin.list_topics(timeout=10).topics)
-    missing = [name for name in topic_names(prefix) if name not in existing]
+    missing = [name for name in names or topic_names(prefix) if name not in existing]
     if not missing:
         return []
     # Replication is left to the broker's default (-1): right for one local broker and for a
@@ -35,6 +43,12 @@ def ensure_topics(admin: AdminClient, prefix: str, partitions: int) -> list[str]
             future.result()
         except KafkaException as exc:
             error = exc.args[0]
+            if error.name() in ("TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
+                raise UserError(
+                    f"topic {name} does not exist and this Kafka user may not create it: "
+                    f"create it, or on the local stack run "
+                    f"`python -m ingestion.stack grant --topic-prefix {prefix}`"
+                ) from None
             if error.name() != "TOPIC_ALREADY_EXISTS":
                 raise UserError(f"could not create topic {name}: {error.str()}") from None
     return missing

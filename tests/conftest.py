@@ -22,11 +22,13 @@ import pytest
 import sqlalchemy as sa
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
-from pyhive import hive
 
+from ingestion import thrift
 from ingestion.emulate.source import TABLE_KEYS
+from ingestion.kafka_client import Role, client_config
 from ingestion.s3 import s3_client
 from ingestion.settings import Settings
+from ingestion.stack.kafka_access import grant, reader_group, revoke
 from ingestion.stack.lifecycle import Stack
 from ingestion.topics import ensure_topics, topic_names
 
@@ -98,6 +100,15 @@ class Lane:
     def bootstrap(self) -> str:
         return self.settings.require("KAFKA_BOOTSTRAP_SERVERS")
 
+    def kafka(self, role: Role, **extra: Any) -> dict[str, Any]:
+        """A Kafka client config signed in as one of the stack's users (or its admin)."""
+        return {**client_config(self.settings, role), **extra}
+
+    @property
+    def reader_group(self) -> str:
+        """A consumer group of its own that the reader user may use."""
+        return f"{reader_group(self.prefix)}-{uuid.uuid4().hex[:8]}"
+
     def s3(self) -> Any:
         return s3_client(self.settings)
 
@@ -167,7 +178,7 @@ class Lane:
     def consume_all(self, topic: str) -> list[Any]:
         """Every message of the topic, in partition and offset order."""
         consumer = Consumer(
-            {"bootstrap.servers": self.bootstrap, "group.id": f"reader-{uuid.uuid4().hex}"}
+            self.kafka("reader", **{"group.id": self.reader_group, "enable.auto.commit": False})
         )
         metadata = consumer.list_topics(topic, timeout=10)
         messages = []
@@ -194,12 +205,14 @@ def open_lane(settings: Settings) -> Iterator[Lane]:
     """A lane with its topics created; its topics and objects are removed afterwards."""
     prefix = f"t{uuid.uuid4().hex[:10]}"
     lane = Lane(prefix, f"test-{prefix}/topics", settings.require("S3_BUCKET"), settings)
-    admin = AdminClient({"bootstrap.servers": lane.bootstrap})
+    admin = AdminClient(lane.kafka("admin"))
     ensure_topics(admin, prefix, int(settings.require("PINTEREST_TOPIC_PARTITIONS")))
+    grant(admin, prefix)
     try:
         yield lane
     finally:
         admin.delete_topics(topic_names(prefix))
+        revoke(admin, prefix)
         client = lane.s3()
         for key in lane.objects():
             client.delete_object(Bucket=lane.bucket, Key=key)
@@ -238,10 +251,10 @@ def log_watch() -> LogWatch:
 @contextmanager
 def open_warehouse(lane: Lane) -> Iterator[Any]:
     """A Spark Thrift cursor; drops the lane's schemas afterwards."""
-    connection = hive.connect(
-        host=lane.settings.require("SPARK_THRIFT_HOST"),
-        port=int(lane.settings.require("SPARK_THRIFT_PORT")),
-        username="pytest",
+    connection = thrift.connect(
+        lane.settings.require("SPARK_THRIFT_HOST"),
+        int(lane.settings.require("SPARK_THRIFT_PORT")),
+        thrift.Login.from_settings(lane.settings),
     )
     try:
         yield connection.cursor()

@@ -61,7 +61,7 @@ def test_incremental_runs_equal_the_full_refresh(run, contexts, lane, source_row
             table: scratch.consume_all(scratch.topic(suffix))
             for table, suffix in TABLE_TOPICS.items()
         }
-    producer = Producer({"bootstrap.servers": lane.bootstrap, "enable.idempotence": True})
+    producer = Producer(lane.kafka("emulator", **{"enable.idempotence": True}))
     sent = dict.fromkeys(TABLE_TOPICS, 0)
     pins = {int(m.key()): m for m in messages["pinterest_data"]}
     for number, ends in enumerate(BATCH_ENDS, start=1):

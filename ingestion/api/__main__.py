@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             "see `make status`): pass --port or stop that process"
         )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    gateway = Gateway(client_config(settings, args.bootstrap_servers))
+    gateway = Gateway(client_config(settings, "api", args.bootstrap_servers))
     try:
         gateway.topic_names()
     except ApiError as exc:  # not fatal: the API answers 503 until Kafka does

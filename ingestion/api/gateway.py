@@ -94,6 +94,9 @@ class _Pending:
             self.future.set_result([delivery for delivery in self.results if delivery is not None])
 
 
+HIDDEN = (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.TOPIC_AUTHORIZATION_FAILED)
+
+
 class Gateway:
     def __init__(self, config: dict[str, Any]) -> None:
         self.bootstrap = str(config["bootstrap.servers"])
@@ -148,7 +151,8 @@ class Gateway:
     def _look_up_partitions(self, topic: str) -> int | None:
         found = self._metadata(topic).get(topic)
         if found is None or found.error is not None:
-            if found is not None and found.error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+            # A topic the API's Kafka user may not see is, to the API's clients, absent.
+            if found is not None and found.error.code() not in HIDDEN:
                 raise kafka_unavailable(found.error.str())
             self._partitions.pop(topic, None)
             return None

@@ -8,6 +8,7 @@ to <prefix>.pin, <prefix>.geo and <prefix>.user with the post key as the message
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -32,11 +33,11 @@ from ingestion.emulate.run import random_posts, send_random
 from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS, last_key, replay_span
 from ingestion.emulate.table_worker import TableJob
 from ingestion.errors import UserError, run_cli
-from ingestion.kafka_client import check_reachable, client_config
+from ingestion.kafka_client import check_reachable, client_config, config_source
 from ingestion.progress import Progress
 from ingestion.settings import Settings
 from ingestion.stopping import StopRequest
-from ingestion.topics import TABLE_TOPICS, ensure_topics
+from ingestion.topics import TABLE_TOPICS, data_topic_names, ensure_topics
 
 COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"]
 DEFAULT_POLL_INTERVAL_S = 1.0
@@ -233,7 +234,10 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 def producer_config(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     config: dict[str, Any] = {**PRODUCER_DEFAULTS}
-    config.update(client_config(settings, args.bootstrap_servers))
+    config.update(client_config(settings, "emulator", args.bootstrap_servers))
+    # Failures reach the user as our one-line summary, not as librdkafka's log lines, which
+    # go to logging (silent unless a caller configures it).
+    config.setdefault("logger", logging.getLogger("ingestion.emulate.librdkafka"))
     for option, key in (
         ("linger_ms", "linger.ms"),
         ("compression", "compression.type"),
@@ -259,8 +263,13 @@ def transport_target(
         check_rest_target(target, list(topics.values()))
         return target
     config = producer_config(settings, args)
-    check_reachable(config)
-    ensure_topics(AdminClient({**config, "log_level": 0}), args.topic_prefix, args.partitions)
+    check_reachable(config, config_source(settings, "emulator"))
+    ensure_topics(
+        AdminClient({**config, "log_level": 0}),
+        args.topic_prefix,
+        args.partitions,
+        data_topic_names(args.topic_prefix),
+    )
     return config
 
 
@@ -299,8 +308,10 @@ def main(argv: list[str] | None = None) -> int:
         + (f"; checkpoint: key {outcome.checkpoint_key} in {checkpoint}" if checkpoint else "")
     )
     if outcome.failed or outcome.unconfirmed:
+        # The cause a worker saw (Kafka refusing its user, say) comes before the count.
         raise UserError(
-            f"{outcome.failed + outcome.unconfirmed:,} messages were not delivered "
+            (f"{outcome.error}; " if outcome.error else "")
+            + f"{outcome.failed + outcome.unconfirmed:,} messages were not delivered "
             f"(first error: {outcome.first_error or 'no report before the flush timeout'}); "
             + ("rerun with --resume to send them" if checkpoint else "rerun to send them")
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from ingestion.emulate.source import Post
 
@@ -104,6 +104,8 @@ class PostPublisher(ABC):
         self._topics = dict(topics)
         self.tracker = DeliveryTracker()
         self.value_bytes = 0
+        # Why the transport stopped for good, if it did.
+        self.fatal: str | None = None
 
     @abstractmethod
     def produce(self, batch: Batch, table: str, key: int, value: bytes) -> None:
@@ -128,12 +130,31 @@ class PostPublisher(ABC):
         return batch.sent
 
 
+class ProducerFailed(Exception):
+    """Kafka stopped the producer for good (a fatal error, such as a user without the right
+    to write): nothing more can be sent by it."""
+
+
 class Publisher(PostPublisher):
     """Over Kafka's own protocol."""
 
     def __init__(self, config: Mapping[str, Any], topics: Mapping[str, str]) -> None:
         super().__init__(topics)
         self._producer = Producer(dict(config))
+
+    def _serve(self, call: Callable[[], int]) -> int:
+        """Run a producer call that serves callbacks. A fatal error is raised from it once;
+        when a delivery report is served at the same moment, the client library raises a
+        SystemError instead, and the fatal error's text is the one seen before."""
+        if self.fatal is not None:
+            raise ProducerFailed(self.fatal)
+        try:
+            return call()
+        except KafkaException as exc:
+            self.fatal = exc.args[0].str()
+        except SystemError:
+            self.fatal = "the Kafka producer failed fatally"
+        raise ProducerFailed(self.fatal)
 
     def produce(self, batch: Batch, table: str, key: int, value: bytes) -> None:
         """Queue one row's message as part of `batch`. Blocks briefly while the local queue is
@@ -149,13 +170,20 @@ class Publisher(PostPublisher):
                 self._producer.produce(topic, value, encoded_key, on_delivery=batch.report)
                 return
             except BufferError:
-                self._producer.poll(0.05)
+                self._serve(lambda: self._producer.poll(0.05))
 
     def poll(self) -> None:
-        self._producer.poll(0)
+        self._serve(lambda: self._producer.poll(0))
         self.tracker.advance()
 
     def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> int:
-        remaining = self._producer.flush(timeout)
+        """After a fatal error, what was queued has been purged (and reported as failed)."""
+        if self.fatal is not None:
+            remaining = self._producer.flush(0)
+        else:
+            try:
+                remaining = self._serve(lambda: self._producer.flush(timeout))
+            except ProducerFailed:
+                remaining = self._producer.flush(0)
         self.tracker.advance()
         return remaining

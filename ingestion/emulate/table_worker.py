@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ingestion.db import describe
-from ingestion.emulate.publish import PostPublisher
+from ingestion.emulate.publish import PostPublisher, ProducerFailed
 from ingestion.emulate.rest import RestTarget, open_publisher
 from ingestion.emulate.source import Page, bulk_read_url, table_pages, table_queries
 
@@ -198,6 +198,8 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
                     connection.rollback()
     except sa.exc.DBAPIError as exc:
         status.error = f"lost the source database after {status.rows:,} rows: {describe(exc)}"
+    except ProducerFailed:
+        pass  # told below: it may also first show in the last flush
     except Exception as exc:
         status.error = f"{type(exc).__name__}: {exc}"
         raise
@@ -205,6 +207,12 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
         last = status.last_sent if status.last_sent is not None else job.after
         control.leave(worker, status.end if status.end is not None else last)
         publisher.flush()
+        if publisher.fatal is not None and status.error is None:
+            status.error = (
+                f"Kafka stopped the producer after {status.rows:,} rows ({publisher.fatal}): "
+                "check that the emulator's Kafka user may write its topics "
+                "(KAFKA_EMULATOR_CONFIG)"
+            )
         engine.dispose()
         _snapshot(status, publisher)
         status.done = True

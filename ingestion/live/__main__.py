@@ -40,7 +40,7 @@ from ingestion.stack.dagster import LOCATION
 from ingestion.stack.lifecycle import Stack
 from ingestion.stack.lifecycle import start as start_services
 from ingestion.stopping import StopRequest
-from ingestion.thrift import connect
+from ingestion.thrift import Login, connect
 
 
 @dataclass(frozen=True)
@@ -145,10 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         create_tables(connection, target)
     engine = open_engine(settings.require("PINTEREST_DB_URL"), "PINTEREST_DB_URL")
     host, port = settings.require("SPARK_THRIFT_HOST"), int(settings.require("SPARK_THRIFT_PORT"))
-    connect(host, port, "live").close()  # unreachable: one line now, not after the first build
+    login = Login.from_settings(settings)
+    connect(host, port, login).close()  # unreachable: one line now, not after the first build
 
     def warehouse() -> hive.Connection:
-        return connect(host, port, "live")
+        return connect(host, port, login)
 
     def newest_key() -> int:
         with engine.connect() as connection:

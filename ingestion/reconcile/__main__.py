@@ -14,7 +14,7 @@ from pathlib import Path
 from ingestion.cli import add_env_option, add_warehouse_options
 from ingestion.db import open_engine
 from ingestion.errors import run_cli
-from ingestion.kafka_client import check_reachable, client_config
+from ingestion.kafka_client import check_reachable, client_config, config_source
 from ingestion.progress import Progress
 from ingestion.reconcile.kafka import count_dead_letters, count_topics
 from ingestion.reconcile.landing import count_landed
@@ -23,7 +23,7 @@ from ingestion.reconcile.mysql import count_rows
 from ingestion.reconcile.staging import count_staged
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
-from ingestion.thrift import connect
+from ingestion.thrift import Login, connect
 from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS
 
 COLUMNS = [
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     count_kafka(args, settings, ledgers)
     count_s3(args, settings, ledgers)
     if not args.skip_dbt:
-        count_dbt(args, ledgers)
+        count_dbt(args, settings, ledgers)
 
     problems = [problem for ledger in ledgers for problem in ledger.problems()]
     print(render(ledgers))
@@ -123,8 +123,8 @@ def count_source(args: argparse.Namespace, ledgers: list[TableLedger]) -> None:
 
 
 def count_kafka(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
-    config = client_config(settings, args.bootstrap_servers)
-    check_reachable(config)
+    config = client_config(settings, "reader", args.bootstrap_servers)
+    check_reachable(config, config_source(settings, "reader"))
     topics = count_topics(config, [ledger.topic for ledger in ledgers], args.group)
     dead = count_dead_letters(config, f"{args.topic_prefix}.{DLQ_SUFFIX}")
     for ledger in ledgers:
@@ -149,8 +149,8 @@ def count_s3(args: argparse.Namespace, settings: Settings, ledgers: list[TableLe
         progress.close()
 
 
-def count_dbt(args: argparse.Namespace, ledgers: list[TableLedger]) -> None:
-    connection = connect(args.host, args.port, username="reconcile")
+def count_dbt(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
+    connection = connect(args.host, args.port, Login.from_settings(settings))
     try:
         for ledger in ledgers:
             suffix = TABLE_TOPICS[ledger.table]

@@ -18,7 +18,7 @@ from ingestion.report.charts import CHARTS
 from ingestion.report.page import Provenance, Question, render
 from ingestion.report.warehouse import count_markers, count_posts, read_mart
 from ingestion.settings import Settings
-from ingestion.thrift import connect
+from ingestion.thrift import Login, connect
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     target = args.target or (
         f"local (Spark Thrift Server {args.host}:{args.port}, schema {args.schema})"
     )
-    connection = connect(args.host, args.port, username="report")
+    connection = connect(args.host, args.port, Login.from_settings(settings))
     progress = Progress("report", total=len(QUESTIONS) + 2, unit="queries")
     try:
         cursor = connection.cursor()

@@ -10,7 +10,12 @@ from confluent_kafka import Consumer, Producer
 
 from ingestion.cli import add_env_option, positive_float, positive_int
 from ingestion.errors import UserError, run_cli
-from ingestion.kafka_client import check_reachable, client_config, create_client
+from ingestion.kafka_client import (
+    check_reachable,
+    client_config,
+    config_source,
+    create_client,
+)
 from ingestion.progress import Progress
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
@@ -113,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     except re.error as exc:
         parser.error(f"--topics-regex is not a regular expression: {exc}")
 
-    base = client_config(settings, args.bootstrap_servers)
-    check_reachable(base)
+    base = client_config(settings, "sink", args.bootstrap_servers)
+    check_reachable(base, config_source(settings, "sink"))
     client = s3_client(settings)
     check_bucket(client, args.bucket, args.topics_dir + "/")
 

@@ -226,6 +226,12 @@ class S3Sink:
                     self.handle(message)
                 elif error.fatal():
                     raise UserError(f"Kafka consumer error: {error.str()}")
+                elif error.code() in REFUSALS:
+                    # Rights do not come back by waiting: say so before anything is read.
+                    raise UserError(
+                        f"Kafka refused the sink ({error.str()}): check that its Kafka user "
+                        "(KAFKA_SINK_CONFIG) may read the topics and use the consumer group"
+                    )
                 else:  # transient (broker restart, rebalance): librdkafka recovers by itself
                     self.landing.log(f"sink: Kafka reports {error.str()}; continuing")
             self.dlq.poll(0)
@@ -240,6 +246,14 @@ class S3Sink:
                 self.stats.idle_seconds += now - idle_since
                 break
         self.land_all()
+
+
+# Errors that mean the sink's user lacks a right: nothing would ever be landed.
+REFUSALS = (
+    KafkaError.GROUP_AUTHORIZATION_FAILED,
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError._AUTHENTICATION,
+)
 
 
 # A partition whose leader is moving (a topic just created, a broker restarting) answers a

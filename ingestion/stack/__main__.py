@@ -1,5 +1,5 @@
-"""`python -m ingestion.stack {up,down,status,install}`: run the local stack (what `make up`
-and `make down` call)."""
+"""`python -m ingestion.stack {up,down,status,install,profile,grant}`: run the local stack
+(what `make up` and `make down` call)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     commands.add_parser("status", help="show each service; exit 1 unless all are healthy")
     commands.add_parser("install", help="install packages and jars without starting anything")
     commands.add_parser("profile", help="write the dbt profile for the stack (.local/dbt)")
+    access = commands.add_parser(
+        "grant",
+        help="create the topics of another prefix and let each Kafka user do its job on them",
+        description=(
+            "Kafka allows each user of the stack (emulator, api, sink, reader) only its job on "
+            "the topics of PINTEREST_TOPIC_PREFIX. Run this to use another prefix."
+        ),
+    )
+    access.add_argument("--topic-prefix", required=True, help="prefix of the topics")
+    access.add_argument(
+        "--group",
+        help="the sink's consumer group (default: <prefix>-s3-sink, and any group "
+        "starting with it)",
+    )
     return parser.parse_args(argv)
 
 
@@ -46,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if status(stack, print) else 1
     elif args.command == "profile":
         stack.write_dbt_profile()
+    elif args.command == "grant":
+        created = stack.kafka.open_prefix(args.topic_prefix, args.group)
+        print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+        print(f"emulator, api, sink and reader may now do their jobs on {args.topic_prefix}.*")
     else:
         for service in stack.services:
             service.install()

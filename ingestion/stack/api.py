@@ -3,12 +3,15 @@ with the stack's generated API key in a file only its owner can read."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import requests
 
+from ingestion.kafka_client import config_var
 from ingestion.stack.config import write_private
 from ingestion.stack.service import Service
 
@@ -26,6 +29,28 @@ class IngestApi(Service):
         return self.home / "api-key"
 
     @property
+    def client_file(self) -> Path:
+        """Its Kafka user's settings, which the Kafka service writes."""
+        return self.layout.kafka_clients / "api.properties"
+
+    @property
+    def stamp_file(self) -> Path:
+        return self.home / "started-with.sha256"
+
+    def _stamp(self) -> str:
+        text = " ".join(self.command_args())
+        if self.client_file.exists():
+            text += self.client_file.read_text(encoding="utf-8")
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def outdated(self) -> bool:
+        """Started with another Kafka user, password or command line than these."""
+        try:
+            return self.stamp_file.read_text(encoding="utf-8") != self._stamp()
+        except FileNotFoundError:
+            return True
+
+    @property
     def marker(self) -> str:
         return f"--api-key-file={self.key_file}"
 
@@ -38,6 +63,10 @@ class IngestApi(Service):
 
     def command(self) -> Sequence[str]:
         write_private(self.key_file, self.creds.api_key + "\n")
+        self.stamp_file.write_text(self._stamp(), encoding="utf-8")
+        return self.command_args()
+
+    def command_args(self) -> list[str]:
         return [
             sys.executable,
             "-m",
@@ -48,6 +77,10 @@ class IngestApi(Service):
             f"--topic-prefix={self.config.topic_prefix}",
             self.marker,
         ]
+
+    def environment(self) -> Mapping[str, str]:
+        # It runs in its own folder, where no stack.env is found: its Kafka user is named here.
+        return {**os.environ, config_var("api"): str(self.client_file)}
 
     def ready(self) -> bool:
         """Answers an authenticated request, which needs Kafka's metadata too."""

@@ -45,6 +45,14 @@ class Layout:
     def credentials(self) -> Path:
         return self.state / "credentials.json"
 
+    @property
+    def kafka_tls(self) -> Path:
+        return self.state / "kafka" / "tls"
+
+    @property
+    def kafka_clients(self) -> Path:
+        return self.state / "kafka" / "clients"
+
     def service_dir(self, name: str) -> Path:
         return self.state / name
 
@@ -66,12 +74,14 @@ class StackConfig:
     reader_user: str = "pinterest_reader"
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
+    kafka_admin_port: int = 9094  # the administrator's listener (client certificate)
     topic_prefix: str = "pinterest"
     partitions: int = 3
     s3_port: int = 8333
     bucket: str = "pinterest-raw"
     region: str = "us-east-1"
     thrift_port: int = 10000
+    thrift_user: str = "pinterest"
     api_port: int = 8082  # the Kafka REST Proxy's
     dagster_port: int = 3000  # Dagster's UI
 
@@ -90,6 +100,10 @@ class StackConfig:
         return f"{self.host}:{self.kafka_port}"
 
     @property
+    def kafka_admin_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_admin_port}"
+
+    @property
     def s3_endpoint(self) -> str:
         return f"http://{self.host}:{self.s3_port}"
 
@@ -103,6 +117,21 @@ class Credentials:
     s3_access_key: str
     s3_secret_key: str
     api_key: str
+    kafka_emulator_password: str
+    kafka_api_password: str
+    kafka_sink_password: str
+    kafka_reader_password: str
+    thrift_password: str
+
+    @property
+    def kafka_passwords(self) -> dict[str, str]:
+        """Role -> the password of its Kafka user."""
+        return {
+            "emulator": self.kafka_emulator_password,
+            "api": self.kafka_api_password,
+            "sink": self.kafka_sink_password,
+            "reader": self.kafka_reader_password,
+        }
 
     @classmethod
     def generate(cls) -> Credentials:
@@ -115,6 +144,11 @@ class Credentials:
             s3_access_key="LOCAL" + token(15, string.ascii_uppercase + string.digits),
             s3_secret_key=token(40),
             api_key=token(40),
+            kafka_emulator_password=token(32),
+            kafka_api_password=token(32),
+            kafka_sink_password=token(32),
+            kafka_reader_password=token(32),
+            thrift_password=token(32),
         )
 
     @classmethod

@@ -1,4 +1,8 @@
-"""Apache Kafka in KRaft mode: one process that is both broker and controller."""
+"""Apache Kafka in KRaft mode: one process that is both broker and controller.
+
+Three listeners: clients sign in with SCRAM-SHA-512 over TLS (as on MSK with SASL_SSL); the
+stack's administrator and the controller present certificates of the stack's CA. An ACL
+authorizer denies whatever no ACL allows."""
 
 from __future__ import annotations
 
@@ -11,11 +15,16 @@ from confluent_kafka.admin import AdminClient
 
 from ingestion.errors import UserError
 from ingestion.stack import process
+from ingestion.stack.config import write_private
 from ingestion.stack.install import maven_jars, require_java
+from ingestion.stack.kafka_access import MECHANISM, ClientFiles, ensure_users, grant
 from ingestion.stack.service import Service
+from ingestion.stack.tls import Authority, Identity
 from ingestion.topics import ensure_topics
 
 POM = Path(__file__).parent / "maven" / "kafka" / "pom.xml"
+BROKER_CN = "pinterest-kafka-broker"
+ADMIN_CN = "pinterest-kafka-admin"
 
 LOG4J2 = """\
 Configuration:
@@ -56,23 +65,64 @@ class Kafka(Service):
     def marker(self) -> str:
         return str(self.properties)
 
+    @property
+    def authority(self) -> Authority:
+        return Authority(self.layout.kafka_tls)
+
+    @property
+    def broker_identity(self) -> Identity:
+        return self.authority.identity(BROKER_CN)
+
+    @property
+    def admin_identity(self) -> Identity:
+        return self.authority.identity(ADMIN_CN)
+
+    @property
+    def client_files(self) -> ClientFiles:
+        return ClientFiles(self.layout.kafka_clients, self.authority.certificate)
+
     def install(self) -> None:
         require_java()
         maven_jars(POM, self.libs, self.layout.logs / "maven-kafka.log")
+        self.authority.ensure(BROKER_CN, ADMIN_CN)
+        self.client_files.write(
+            self.creds.kafka_passwords,
+            self.config.kafka_admin_bootstrap,
+            self.admin_identity.certificate,
+            self.admin_identity.key,
+        )
 
     def _server_properties(self) -> str:
         host, port = self.config.host, self.port
         controller = self.config.kafka_controller_port
+        admin = self.config.kafka_admin_port
+        broker = self.broker_identity
+        scram_login = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         return "\n".join(
             [
                 "process.roles=broker,controller",
                 "node.id=1",
                 f"controller.quorum.bootstrap.servers={host}:{controller}",
-                f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
-                f"advertised.listeners=PLAINTEXT://{host}:{port}",
+                f"listeners=CLIENT://{host}:{port},INTERNAL://{host}:{admin},"
+                f"CONTROLLER://{host}:{controller}",
+                f"advertised.listeners=CLIENT://{host}:{port},INTERNAL://{host}:{admin}",
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=INTERNAL",
+                "listener.security.protocol.map=CLIENT:SASL_SSL,INTERNAL:SSL,CONTROLLER:SSL",
+                # TLS everywhere, with this stack's CA; the broker's own certificate also
+                # signs it in to the controller.
+                "ssl.keystore.type=PEM",
+                f"ssl.keystore.certificate.chain={_pem_value(broker.certificate)}",
+                f"ssl.keystore.key={_pem_value(broker.key)}",
+                "ssl.truststore.type=PEM",
+                f"ssl.truststore.certificates={_pem_value(self.authority.certificate)}",
+                "listener.name.internal.ssl.client.auth=required",
+                "listener.name.controller.ssl.client.auth=required",
+                f"sasl.enabled.mechanisms={MECHANISM}",
+                f"listener.name.client.{MECHANISM.lower()}.sasl.jaas.config={scram_login}",
+                # Nothing is allowed that no ACL allows, but to the broker and administrator.
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                f"super.users={broker.principal};{self.admin_identity.principal}",
                 f"log.dirs={self.home / 'data'}",
                 # Topics are created by the pipeline with a known partition count.
                 "auto.create.topics.enable=false",
@@ -88,6 +138,13 @@ class Kafka(Service):
             ]
         )
 
+    def outdated(self) -> bool:
+        """Started with other listeners or security settings than these."""
+        try:
+            return self.properties.read_text(encoding="utf-8") != self._server_properties()
+        except FileNotFoundError:
+            return False
+
     def _java(self, *args: str) -> list[str]:
         return [
             "java",
@@ -98,7 +155,7 @@ class Kafka(Service):
         ]
 
     def command(self) -> Sequence[str]:
-        self.properties.write_text(self._server_properties())
+        write_private(self.properties, self._server_properties())
         (self.home / "log4j2.yaml").write_text(LOG4J2)
         if not (self.home / "data" / "meta.properties").exists():
             self._format_storage()
@@ -132,8 +189,20 @@ class Kafka(Service):
             if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT).returncode:
                 raise UserError(f"formatting Kafka's log directory failed; see {self.log_path}")
 
+    def admin_config(self) -> dict[str, str | int]:
+        """The administrator's client settings (its certificate, on its own listener)."""
+        identity = self.admin_identity
+        return {
+            "bootstrap.servers": self.config.kafka_admin_bootstrap,
+            "security.protocol": "SSL",
+            "ssl.ca.location": str(self.authority.certificate),
+            "ssl.certificate.location": str(identity.certificate),
+            "ssl.key.location": str(identity.key),
+            "log_level": 0,
+        }
+
     def _admin(self) -> AdminClient:
-        return AdminClient({"bootstrap.servers": self.config.kafka_bootstrap, "log_level": 0})
+        return AdminClient(self.admin_config())
 
     def ready(self) -> bool:
         if not process.port_open(self.config.host, self.port):
@@ -145,4 +214,19 @@ class Kafka(Service):
         return True
 
     def configure(self) -> None:
-        ensure_topics(self._admin(), self.config.topic_prefix, self.config.partitions)
+        ensure_users(self._admin(), self.creds.kafka_passwords)
+        self.open_prefix(self.config.topic_prefix)
+
+    def open_prefix(self, prefix: str, group: str | None = None) -> list[str]:
+        """Create a prefix's topics and grant each user its job on them; the topics created."""
+        if self.pid() is None or not self.ready():
+            raise UserError("Kafka is not running: run `make up` first")
+        admin = self._admin()
+        created = ensure_topics(admin, prefix, self.config.partitions)
+        grant(admin, prefix, group)
+        return created
+
+
+def _pem_value(path: Path) -> str:
+    """A PEM file as one properties value (Kafka reads PEM inline; newlines escaped)."""
+    return path.read_text(encoding="ascii").strip().replace("\n", "\\n")

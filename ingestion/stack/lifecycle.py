@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.kafka_client import config_var
 from ingestion.settings import Settings
 from ingestion.stack.api import IngestApi
 from ingestion.stack.config import Credentials, Layout, StackConfig, write_private
 from ingestion.stack.dagster import DagsterDaemon, DagsterWebserver
 from ingestion.stack.kafka import Kafka
+from ingestion.stack.kafka_access import ROLES as KAFKA_ROLES
 from ingestion.stack.mariadb import MariaDB
 from ingestion.stack.seaweedfs import SeaweedFS
 from ingestion.stack.service import Service
@@ -71,6 +73,7 @@ class Stack:
             "PINTEREST_DB_URL": self.mariadb.reader_url,
             "PINTEREST_DB_ADMIN_URL": self.mariadb.admin_url,
             "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap,
+            **{config_var(role): str(self.kafka.client_files.path(role)) for role in KAFKA_ROLES},
             "PINTEREST_TOPIC_PREFIX": config.topic_prefix,
             "PINTEREST_TOPIC_PARTITIONS": str(config.partitions),
             "S3_ENDPOINT_URL": config.s3_endpoint,
@@ -80,6 +83,8 @@ class Stack:
             "S3_SECRET_ACCESS_KEY": creds.s3_secret_key,
             "SPARK_THRIFT_HOST": config.host,
             "SPARK_THRIFT_PORT": str(config.thrift_port),
+            "SPARK_THRIFT_USER": config.thrift_user,
+            "SPARK_THRIFT_PASSWORD": creds.thrift_password,
             "DBT_PROFILES_DIR": str(self.layout.dbt_profiles_dir),
             "INGEST_API_URL": self.api.url,
             "INGEST_API_KEY": creds.api_key,

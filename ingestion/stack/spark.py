@@ -1,10 +1,14 @@
 """Spark Thrift Server from the pyspark wheel: local master, Derby metastore and warehouse under
-the state folder, s3a:// pointed at the stack's SeaweedFS, Delta Lake loaded."""
+the state folder, s3a:// pointed at the stack's SeaweedFS, Delta Lake loaded, and a user and
+password required of every client."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
+import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -15,6 +19,12 @@ from ingestion.stack.install import maven_jars, require_java
 from ingestion.stack.service import Service
 
 POM = Path(__file__).parent / "maven" / "spark" / "pom.xml"
+# HiveServer2's CUSTOM authentication (SASL PLAIN) with a provider of our own that checks a
+# file of salted password hashes: the stack's JDK compiles it against the wheel's jars.
+AUTHENTICATOR_SOURCE = Path(__file__).parent / "java" / "pinterest" / "thrift"
+AUTHENTICATOR = "pinterest.thrift.PasswordFileAuthenticator"
+USERS_PROPERTY = "pinterest.thrift.users"
+PBKDF2_ITERATIONS = 20_000
 THRIFT_SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 # Spark's default logging (INFO to stderr, which the stack sends to .local/logs/spark.log),
 # except that Hive's transaction handler logs its whole configuration at INFO: the S3 keys too.
@@ -56,6 +66,8 @@ HIVE_SERVER = {
     # A status poll waits this long for the statement to end; the `local` dbt target polls
     # again at once (profiles.example.yml), so this is its polling period.
     "hive.server2.long.polling.timeout": "5000ms",
+    "hive.server2.authentication": "CUSTOM",
+    "hive.server2.custom.authentication.class": AUTHENTICATOR,
 }
 
 
@@ -87,10 +99,50 @@ class SparkThrift(Service):
     def marker(self) -> str:
         return str(self.defaults_file)
 
+    @property
+    def auth_jar(self) -> Path:
+        return self.home / "auth" / "pinterest-thrift-auth.jar"
+
+    @property
+    def users_file(self) -> Path:
+        return self.home / "thrift-users"
+
     def install(self) -> None:
         require_java()
         spark_home()
         maven_jars(POM, self.jars, self.layout.logs / "maven-spark.log")
+        self._build_authenticator()
+        self._write_users()
+
+    def _build_authenticator(self) -> None:
+        """Compile the password provider when its source changed (its digest names the jar's
+        stamp)."""
+        sources = sorted(AUTHENTICATOR_SOURCE.glob("*.java"))
+        digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+        stamp = self.auth_jar.with_suffix(".sha256")
+        if self.auth_jar.exists() and stamp.exists() and stamp.read_text() == digest:
+            return
+        self.auth_jar.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as classes:
+            for argv in (
+                ["javac", "-cp", f"{spark_home() / 'jars'}/*", "-d", classes, *map(str, sources)],
+                ["jar", "cf", str(self.auth_jar), "-C", classes, "."],
+            ):
+                done = subprocess.run(argv, capture_output=True, text=True)
+                if done.returncode:
+                    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                    raise UserError(f"building the Thrift server's password check failed: {last}")
+        stamp.write_text(digest)
+
+    def _write_users(self) -> None:
+        """The one user and a salted hash of its password: the server never sees a file with
+        the password itself. Read on each sign-in, so rewriting it needs no restart."""
+        salt = secrets.token_bytes(16)
+        digest = hashlib.pbkdf2_hmac(
+            "sha256", self.creds.thrift_password.encode(), salt, PBKDF2_ITERATIONS
+        )
+        line = f"{self.config.thrift_user}:{PBKDF2_ITERATIONS}:{salt.hex()}:{digest.hex()}\n"
+        write_private(self.users_file, line)
 
     def _defaults(self) -> dict[str, str]:
         home, config = self.home, self.config
@@ -110,9 +162,10 @@ class SparkThrift(Service):
             "spark.hadoop.javax.jdo.option.ConnectionURL": (
                 f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true"
             ),
-            "spark.driver.extraClassPath": f"{self.jars}/*",
+            "spark.driver.extraClassPath": f"{self.jars}/*:{self.auth_jar}",
             "spark.driver.extraJavaOptions": (
-                f"-Dderby.system.home={home} -Djava.io.tmpdir={scratch}"
+                f"-Dderby.system.home={home} -Djava.io.tmpdir={scratch} "
+                f"-D{USERS_PROPERTY}={self.users_file}"
             ),
             "spark.hadoop.hadoop.tmp.dir": str(scratch / "hadoop"),
             **DELTA,

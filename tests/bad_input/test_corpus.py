@@ -133,11 +133,10 @@ def delete_source_rows(connection: sa.Connection) -> None:
 
 def produce(lane, messages: list[tuple[bytes | None, bytes | None]]) -> None:
     producer = Producer(
-        {
-            "bootstrap.servers": lane.bootstrap,
-            "enable.idempotence": True,
-            "message.max.bytes": 2 * BIG_VALUE_BYTES,
-        }
+        lane.kafka(
+            "emulator",
+            **{"enable.idempotence": True, "message.max.bytes": 2 * BIG_VALUE_BYTES},
+        )
     )
     failures: list[str] = []
     for key, value in messages:
@@ -157,7 +156,7 @@ def corpus(contexts, settings, run, source_rows):
     keys = insert_source_rows(admin_engine)
     with contexts.lane() as lane, contexts.warehouse(lane) as warehouse:
         # Producers of big messages raise the topic's limit; the sink must then carry them.
-        admin = AdminClient({"bootstrap.servers": lane.bootstrap})
+        admin = AdminClient(lane.kafka("admin"))
         limit = ConfigEntry(
             "max.message.bytes",
             str(2 * BIG_VALUE_BYTES),

@@ -21,7 +21,7 @@ OUTAGE_SECONDS = 8
 def committed_offsets(lane) -> dict[tuple[str, int], int]:
     """The sink group's committed offset of each partition (read only: it joins nothing)."""
     group = lane.env["SINK_GROUP"]
-    consumer = Consumer({"bootstrap.servers": lane.bootstrap, "group.id": group})
+    consumer = Consumer(lane.kafka("reader", **{"group.id": group}))
     partitions = [
         TopicPartition(lane.topic(suffix), p)
         for suffix in TABLE_TOPICS.values()

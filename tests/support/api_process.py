@@ -92,10 +92,10 @@ PASSING_ERRORS = {
 }
 
 
-def records_in(bootstrap: str, topic: str, patience: float = 30.0) -> int:
+def records_in(lane: Any, topic: str, patience: float = 30.0) -> int:
     """The records a topic holds, counted by its offsets. A topic just created (or a broker
     just restarted) answers "not leader" for a moment: that is retried, not a count."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "record-counter"})
+    consumer = Consumer(lane.kafka("reader", **{"group.id": lane.reader_group}))
     deadline = time.monotonic() + patience
     try:
         while True:

@@ -23,7 +23,7 @@ def test_the_api_passes_schemathesis_and_loses_nothing(api_lane, tmp_path):
     # refusals for other topics are tested one by one in test_errors.
     config.write_text(f'[parameters]\n"path.topic" = "{topic}"\n', encoding="utf-8")
     st = Path(sys.executable).parent / "st"
-    before = records_in(api_lane.bootstrap, topic)
+    before = records_in(api_lane, topic)
     with running_api(api_lane.prefix, api_lane.bootstrap) as api:
         result = subprocess.run(
             [
@@ -64,4 +64,4 @@ def test_the_api_passes_schemathesis_and_loses_nothing(api_lane, tmp_path):
     acknowledged = int(re.search(r"([\d,]+) records acknowledged", summary)[1].replace(",", ""))
     assert acknowledged > 0, "the fuzzer never got a record accepted"
     assert "0 unreported" in summary
-    assert records_in(api_lane.bootstrap, topic) - before == acknowledged
+    assert records_in(api_lane, topic) - before == acknowledged

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 def test_load_from_a_second_process_loses_nothing_and_holds_p99(api_lane):
     topic = api_lane.topic("geo")
-    before = records_in(api_lane.bootstrap, topic)
+    before = records_in(api_lane, topic)
     with running_api(api_lane.prefix, api_lane.bootstrap) as api:
         result = subprocess.run(
             [
@@ -52,6 +52,6 @@ def test_load_from_a_second_process_loses_nothing_and_holds_p99(api_lane):
     assert figures["failures"] == {}
     assert figures["requests_ok"] == REQUESTS, "the time limit cut the load short"
     assert figures["records_acknowledged"] == REQUESTS * RECORDS_PER_REQUEST
-    assert records_in(api_lane.bootstrap, topic) - before == figures["records_acknowledged"]
+    assert records_in(api_lane, topic) - before == figures["records_acknowledged"]
     assert f"{REQUESTS * RECORDS_PER_REQUEST:,} records acknowledged, 0 failed" in summary
     assert figures["latency_ms"]["p99"] < P99_OBJECTIVE_S * 1000, figures

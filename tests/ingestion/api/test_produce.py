@@ -52,7 +52,7 @@ def test_a_keyed_record_lands_where_the_emulator_would_put_it(api, api_lane):
     from confluent_kafka import Producer
 
     topic = api_lane.topic("geo")
-    direct = Producer({"bootstrap.servers": api_lane.bootstrap, **PRODUCER_DEFAULTS})
+    direct = Producer({**api_lane.kafka("emulator"), **PRODUCER_DEFAULTS})
     partitions = {}
     for key in range(40):
         direct.produce(
@@ -128,7 +128,7 @@ def test_sigterm_stops_the_api_cleanly_with_a_summary(api_lane):
 def test_admin_client_sees_what_the_api_wrote(api, api_lane):
     """Counted by Kafka itself: end offsets grow by exactly the records acknowledged."""
     topic = api_lane.topic("user")
-    admin = AdminClient({"bootstrap.servers": api_lane.bootstrap})
+    admin = AdminClient(api_lane.kafka("admin"))
     assert admin.list_topics(topic, timeout=10).topics[topic].error is None
     before = len(api_lane.consume_all(topic))
     response = api.post(topic, {"records": [{"key": n, "value": {"n": n}} for n in range(250)]})

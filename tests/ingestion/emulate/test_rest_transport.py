@@ -131,7 +131,7 @@ def test_refusals_are_retried_until_every_record_is_in(run, lane, source_rows):
     assert FlakyGateway.refused[503] >= 10 and FlakyGateway.refused[429] >= 5
     for suffix in TABLE_TOPICS.values():
         # Refused requests never reached Kafka: nothing is missing and nothing doubled.
-        assert records_in(lane.bootstrap, lane.topic(suffix)) == 3000
+        assert records_in(lane, lane.topic(suffix)) == 3000
 
 
 def test_a_refusal_that_is_final_is_counted_not_retried(run, lane, source_rows, tmp_path):
@@ -154,4 +154,4 @@ def test_a_refusal_that_is_final_is_counted_not_retried(run, lane, source_rows, 
     assert "Traceback" not in emulate.stderr
     assert json.loads(checkpoint.read_text())["last_delivered_key"] is None
     for suffix in TABLE_TOPICS.values():
-        assert records_in(lane.bootstrap, lane.topic(suffix)) == 0
+        assert records_in(lane, lane.topic(suffix)) == 0

@@ -29,7 +29,7 @@ WRONG_SECRET = "NotTheSecret123"  # pragma: allowlist secret
 
 
 def produce(lane, topic, values, key=b"same-partition"):
-    producer = Producer({"bootstrap.servers": lane.bootstrap, "enable.idempotence": True})
+    producer = Producer(lane.kafka("emulator", **{"enable.idempotence": True}))
     for value in values:
         producer.produce(topic, value=value, key=key)
     assert producer.flush(10) == 0
@@ -80,7 +80,7 @@ def test_rerun_with_nothing_new_lands_nothing(run, lane):
 
 
 def test_record_timestamps_rotate_objects_deterministically(run, lane):
-    producer = Producer({"bootstrap.servers": lane.bootstrap})
+    producer = Producer(lane.kafka("emulator"))
     for index, timestamp in enumerate([1_000, 1_500, 2_100, 2_200, 5_000]):
         producer.produce(
             lane.topic("user"), value=b'{"ind":%d}' % index, key=b"k", timestamp=timestamp

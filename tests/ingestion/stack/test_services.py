@@ -15,8 +15,9 @@ from botocore.exceptions import ClientError
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from listeners import is_loopback, listening_inodes, socket_inodes
-from pyhive import hive
 
+from ingestion import thrift
+from ingestion.kafka_client import client_config
 from ingestion.stack.lifecycle import up
 from ingestion.topics import topic_names
 
@@ -80,42 +81,36 @@ def test_reader_can_select_but_not_write(settings, scratch_table):
 
 
 def test_kafka_has_the_pipeline_topics_and_no_auto_creation(settings, stack):
-    bootstrap = settings.require("KAFKA_BOOTSTRAP_SERVERS")
-    metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10)
+    admin_config = client_config(settings, "admin")
+    metadata = AdminClient(admin_config).list_topics(timeout=10)
     prefix = settings.require("PINTEREST_TOPIC_PREFIX")
     partitions = int(settings.require("PINTEREST_TOPIC_PARTITIONS"))
     for name in topic_names(prefix):
         assert name in metadata.topics
         assert len(metadata.topics[name].partitions) == partitions
     stray = f"never-created-{uuid.uuid4().hex[:8]}"
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "stack-test"})
+    consumer = Consumer({**admin_config, "group.id": "stack-test"})
     try:
         consumer.list_topics(stray, timeout=5)
-        assert (
-            stray not in AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=5).topics
-        )
+        assert stray not in AdminClient(admin_config).list_topics(timeout=5).topics
     finally:
         consumer.close()
 
 
 def test_kafka_round_trip_with_acks_all(settings, stack):
-    bootstrap = settings.require("KAFKA_BOOTSTRAP_SERVERS")
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin_config = client_config(settings, "admin")
+    admin = AdminClient(admin_config)
     topic = f"stack-test-{uuid.uuid4().hex[:8]}"
     admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result()
     try:
-        producer = Producer(
-            {"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True}
-        )
+        producer = Producer({**admin_config, "acks": "all", "enable.idempotence": True})
         reports: list[KafkaError | None] = []
         producer.produce(
             topic, key=b"1", value=b'{"a": 1}', on_delivery=lambda e, m: reports.append(e)
         )
         assert producer.flush(10) == 0
         assert reports == [None]
-        consumer = Consumer(
-            {"bootstrap.servers": bootstrap, "group.id": topic, "auto.offset.reset": "earliest"}
-        )
+        consumer = Consumer({**admin_config, "group.id": topic, "auto.offset.reset": "earliest"})
         consumer.subscribe([topic])
         message = None
         for _ in range(30):
@@ -166,10 +161,10 @@ def test_spark_thrift_reads_json_from_s3a(settings, stack):
     body = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
     client.put_object(Bucket=bucket, Key=f"{prefix}/part.json", Body=body)
     try:
-        connection = hive.connect(
-            host=settings.require("SPARK_THRIFT_HOST"),
-            port=int(settings.require("SPARK_THRIFT_PORT")),
-            username="pytest",
+        connection = thrift.connect(
+            settings.require("SPARK_THRIFT_HOST"),
+            int(settings.require("SPARK_THRIFT_PORT")),
+            thrift.Login.from_settings(settings),
         )
         cursor = connection.cursor()
         cursor.execute(f"select count(*), max(country) from json.`s3a://{bucket}/{prefix}/`")
