@@ -59,9 +59,10 @@ demo: up  ## run the pipeline end to end on the local stack
 	$(PY) -m ingestion.report
 	@echo
 	@echo "Demo finished: $(DEMO_ROWS) posts went MariaDB -> Kafka -> S3 -> dbt on Spark."
-	@echo "  source:  database pinterest_data on 127.0.0.1:3306"
-	@echo "  landing: s3://pinterest-raw/topics/ on http://127.0.0.1:8333"
-	@echo "  marts:   pinterest_marts.* on the Spark Thrift Server, 127.0.0.1:10000"
+	@set -a && . .local/stack.env && set +a && \
+	echo "  source:  database pinterest_data on 127.0.0.1:$$PINTEREST_MYSQL_PORT" && \
+	echo "  landing: s3://$$S3_BUCKET/topics/ on $$S3_ENDPOINT_URL" && \
+	echo "  marts:   pinterest_marts.* on the Spark Thrift Server, 127.0.0.1:$$SPARK_THRIFT_PORT"
 	@echo "  counts:  target/reconcile.json (python -m ingestion.reconcile)"
 	@echo "  report:  target/report/index.html (charts of the answers; opens offline)"
 	@echo "  lineage: .venv/bin/dbt docs generate && .venv/bin/dbt docs serve  (after sourcing .local/stack.env)"

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from pyhive import hive
 
-from ingestion.cli import add_warehouse_options
+from ingestion.cli import EnvArgumentParser, add_warehouse_options
 from ingestion.errors import UserError, run_cli
 from ingestion.settings import Settings
 from ingestion.thrift import Login, connect
@@ -80,7 +79,7 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
-    parser = argparse.ArgumentParser(prog="python -m ingestion.answers", description=__doc__)
+    parser = EnvArgumentParser(prog="python -m ingestion.answers", description=__doc__)
     add_warehouse_options(parser, settings, raw_schema=False)
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)

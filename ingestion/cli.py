@@ -1,14 +1,46 @@
 """Command-line options that can also come from environment variables (and so from
-.local/stack.env): flag > environment > stack file > built-in default."""
+.local/stack.env): flag > environment > stack file > built-in default.
+
+A default derived from another option (the sink's group from the topic prefix, say) is left
+unset here and filled in after parsing, from the value in force."""
 
 from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ingestion.settings import Settings
+
+
+@dataclass(frozen=True)
+class BadSetting:
+    """An environment value its option cannot take. It stands in as the option's default and
+    is reported after parsing, unless a flag replaced it."""
+
+    env: str
+    value: str
+    reason: str
+    flag: str
+
+
+class EnvArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser that refuses a bad value of an option's variable in one line naming
+    the variable (argparse itself checks neither choices nor types of defaults by name)."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        for value in vars(parsed).values():
+            if isinstance(value, BadSetting):
+                self.error(
+                    f"{value.env}={value.value!r} {value.reason}: fix or unset {value.env} "
+                    f"(or pass {value.flag})"
+                )
+        return parsed, extras
 
 
 def identifier(text: str) -> str:
@@ -18,32 +50,43 @@ def identifier(text: str) -> str:
     return text
 
 
+def _number(text: str, kind: Callable[[str], Any], expected: str) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}") from None
+
+
 def positive_int(text: str) -> int:
-    value = int(text)
+    value = _number(text, int, "a positive integer")
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
 def non_negative_int(text: str) -> int:
-    value = int(text)
+    value = _number(text, int, "a whole number, zero or more")
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
     return value
 
 
 def non_negative_float(text: str) -> float:
-    value = float(text)
+    value = _number(text, float, "a number, zero or more")
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
     return value
 
 
 def positive_float(text: str) -> float:
-    value = float(text)
+    value = _number(text, float, "a number above zero")
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be more than zero, got {text}")
     return value
+
+
+def integer(text: str) -> int:
+    return _number(text, int, "an integer")
 
 
 def add_env_option(
@@ -56,20 +99,40 @@ def add_env_option(
     default: Any = None,
     type: Callable[[str], Any] = str,
     secret: bool = False,
+    derived: str | None = None,
     **kwargs: Any,
 ) -> None:
-    """An option whose default comes from `env`. argparse runs `type` on a string default, so
-    a bad value in the environment is reported like a bad flag. Secret values are never shown
-    in --help."""
+    """An option whose default comes from `env`. The variable's value is checked like a flag's
+    (type and choices); a bad one is refused by EnvArgumentParser naming the variable. Secret
+    values are never shown in --help. `derived` describes a default the command computes
+    after parsing from other options (the option's default is then None)."""
+    if type is int:
+        type = integer
+    value: Any = default
     from_env = settings.get(env)
-    shown = f"from ${env}" if secret else "%(default)s"
+    if from_env is not None:
+        value = _checked(from_env, env, flag, type, kwargs.get("choices"))
+    shown = f"from ${env}" if secret else derived or "%(default)s"
     parser.add_argument(
         flag,
-        default=from_env if from_env is not None else default,
+        default=value,
         type=type,
         help=f"{help} [env {env}; default: {shown}]",
         **kwargs,
     )
+
+
+def _checked(
+    text: str, env: str, flag: str, kind: Callable[[str], Any], choices: Sequence[Any] | None
+) -> Any:
+    try:
+        value = kind(text)
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        return BadSetting(env, text, str(exc), flag)
+    if choices is not None and value not in choices:
+        allowed = ", ".join(map(str, choices))
+        return BadSetting(env, text, f"is not one of {allowed}", flag)
+    return value
 
 
 def add_warehouse_options(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -17,11 +18,26 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _ours(record: logging.LogRecord) -> bool:
+    return record.name.split(".")[0] == "ingestion"
+
+
+def _quiet_libraries() -> None:
+    """Warnings of our own modules reach stderr; those of libraries (Thrift's "Could not
+    connect to any of [...]", say) do not: the command reports such failures itself, once,
+    in its own words. A command that wants more logging reconfigures it."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_ours)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
 def run_cli(main: Callable[[], int]) -> None:
     """Run a command's main(): user errors become one line on stderr and exit code 1.
     SIGTERM is handled like Ctrl-C, so `kill` gets the same clean stop; a stop that the
     command did not handle itself exits 130 without a traceback."""
     signal.signal(signal.SIGTERM, _interrupt)
+    _quiet_libraries()
     try:
         code = main()
     except UserError as exc:

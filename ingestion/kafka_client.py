@@ -18,6 +18,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from ingestion.errors import UserError
+from ingestion.progress import announced
 from ingestion.settings import Settings
 
 CLIENT_CONFIG_VAR = "KAFKA_CLIENT_CONFIG"
@@ -101,14 +102,19 @@ class MskIamToken:
         return signed, expiry_ms / 1000
 
 
-def create_client(factory: Callable[[dict[str, Any]], Client], config: dict[str, Any]) -> Client:
+def create_client(
+    factory: Callable[[dict[str, Any]], Client],
+    config: dict[str, Any],
+    source: str = CLIENT_CONFIG_VAR,
+) -> Client:
     """A Producer, Consumer or AdminClient; a setting librdkafka rejects (alone, or with the
-    command's own) is the user's to fix, so it becomes one line rather than a traceback."""
+    command's own) is the user's to fix, so it becomes one line rather than a traceback.
+    `source` names the setting the client's properties came from."""
     try:
         return factory(config)
     except KafkaException as exc:
         raise UserError(
-            f"invalid Kafka client setting: {exc.args[0].str()} (check {CLIENT_CONFIG_VAR})"
+            f"invalid Kafka client setting: {exc.args[0].str()} (check {source})"
         ) from None
 
 
@@ -121,10 +127,24 @@ def check_reachable(
     errors: list[KafkaError] = []
     log = _Captured()
     admin = create_client(
-        AdminClient, {**config, "error_cb": errors.append, "logger": log.logger, "log_level": 6}
+        AdminClient,
+        {**config, "error_cb": errors.append, "logger": log.logger, "log_level": 6},
+        source,
     )
     servers = config["bootstrap.servers"]
     deadline = time.monotonic() + timeout
+    with announced(f"waiting for Kafka at {servers} (up to {timeout:g} s)"):
+        _wait_for_metadata(admin, log, errors, servers, source, deadline)
+
+
+def _wait_for_metadata(
+    admin: AdminClient,
+    log: _Captured,
+    errors: list[KafkaError],
+    servers: str,
+    source: str,
+    deadline: float,
+) -> None:
     while True:
         try:
             admin.list_topics(timeout=1)

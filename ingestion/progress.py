@@ -4,7 +4,10 @@ otherwise (CI logs, pipes), so both people and log readers see that work moves."
 from __future__ import annotations
 
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TextIO
 
@@ -77,3 +80,23 @@ class Progress:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+# A wait longer than this gets a word on the terminal (it may last for seconds more).
+SLOW_AFTER_S = 1.5
+
+
+@contextmanager
+def announced(
+    what: str, stream: TextIO | None = None, after: float = SLOW_AFTER_S
+) -> Iterator[None]:
+    """Say `what` is being waited for, if the block has not finished after `after` seconds:
+    a quick check stays silent, a slow one is not mistaken for a hang."""
+    out = stream or sys.stderr
+    timer = threading.Timer(after, lambda: print(f"{what} ...", file=out, flush=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

@@ -10,10 +10,19 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ingestion.errors import UserError
+from ingestion.progress import announced
 from ingestion.settings import Settings
 
+SCHEMES = ("http://", "https://")
 
-def s3_client(settings: Settings, *, max_attempts: int = 10) -> Any:
+
+def s3_client(settings: Settings, *, max_attempts: int = 10, connect_timeout: float = 5) -> Any:
+    endpoint = settings.get("S3_ENDPOINT_URL")
+    if endpoint and not endpoint.startswith(SCHEMES):
+        raise UserError(
+            f"S3_ENDPOINT_URL={endpoint!r} has no scheme: write http://{endpoint} "
+            f"(or https://), or unset it for AWS S3"
+        )
     keys = {}
     if settings.get("S3_ACCESS_KEY_ID"):
         keys = {
@@ -22,12 +31,12 @@ def s3_client(settings: Settings, *, max_attempts: int = 10) -> Any:
         }
     return boto3.client(
         "s3",
-        endpoint_url=settings.get("S3_ENDPOINT_URL"),
+        endpoint_url=endpoint,
         region_name=settings.get("S3_REGION", "us-east-1"),
         # Standard retry mode backs off exponentially on throttling and 5xx.
         config=Config(
             retries={"mode": "standard", "max_attempts": max_attempts},
-            connect_timeout=5,
+            connect_timeout=connect_timeout,
             read_timeout=30,
             max_pool_connections=32,
         ),
@@ -35,12 +44,16 @@ def s3_client(settings: Settings, *, max_attempts: int = 10) -> Any:
     )
 
 
-def check_bucket(client: Any, bucket: str, prefix: str) -> None:
-    """One clear line when the bucket is missing, unreachable or refuses our key. A listing
-    under `prefix` rather than HeadBucket, so that a key allowed to list only that prefix
-    (the minimal IAM policy in the README) passes."""
+def check_bucket(settings: Settings, bucket: str, prefix: str) -> None:
+    """One clear line when the bucket is missing, unreachable or refuses our key, within
+    seconds: one attempt with short timeouts, not the working client's patient retries. A
+    listing under `prefix` rather than HeadBucket, so that a key allowed to list only that
+    prefix (the minimal IAM policy in the README) passes."""
+    probe = s3_client(settings, max_attempts=2, connect_timeout=2)
+    endpoint = settings.get("S3_ENDPOINT_URL") or "AWS S3"
     try:
-        client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+        with announced(f"waiting for S3 at {endpoint}"):
+            probe.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
     except ClientError as exc:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 404:

@@ -8,10 +8,11 @@ from pyhive import hive
 from thrift.transport.TTransport import TTransportException
 
 from ingestion.errors import UserError
+from ingestion.progress import announced
 from ingestion.settings import Settings
 
 USER_VAR = "SPARK_THRIFT_USER"
-PASSWORD_VAR = "SPARK_THRIFT_PASSWORD"
+PASSWORD_VAR = "SPARK_THRIFT_PASSWORD"  # pragma: allowlist secret (a variable name)
 DEFAULT_USER = "pinterest"
 
 
@@ -31,7 +32,8 @@ class Login:
 def connect(host: str, port: int, login: Login) -> hive.Connection:
     auth = {"auth": "CUSTOM", "password": login.password} if login.password else {}
     try:
-        return hive.connect(host=host, port=port, username=login.user, **auth)
+        with announced(f"waiting for the Spark Thrift Server at {host}:{port}"):
+            return hive.connect(host=host, port=port, username=login.user, **auth)
     except (TTransportException, OSError) as exc:
         if _refused(exc):
             raise UserError(

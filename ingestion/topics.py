@@ -3,6 +3,8 @@ explicitly because the broker does not auto-create topics."""
 
 from __future__ import annotations
 
+import re
+
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -12,6 +14,16 @@ from ingestion.errors import UserError
 # key hashes to the same partition number in each of their topics.
 TABLE_TOPICS = {"pinterest_data": "pin", "geolocation_data": "geo", "user_data": "user"}
 DLQ_SUFFIX = "dlq"
+
+
+def sink_group(prefix: str) -> str:
+    """The sink's consumer group, unless one is named."""
+    return f"{prefix}-s3-sink"
+
+
+def sink_topics_regex(prefix: str) -> str:
+    """What the sink lands, unless told: every topic of the prefix (the dead-letter one too)."""
+    return re.escape(prefix + ".") + ".*"
 
 
 def topic_names(prefix: str) -> list[str]:

@@ -101,3 +101,22 @@ def test_databricks_target_parses_and_compiles(settings, tmp_path):
     compiled = tmp_path / "compiled" / "pinterest_pipeline" / "models" / "marts"
     median = (compiled / "median_follower_count_by_age_group.sql").read_text()
     assert "percentile(follower_count, 0.5)" in median
+
+
+def test_an_unreachable_workspace_is_reported_within_a_bounded_wait(settings, tmp_path):
+    """The profile bounds the Databricks connector's retries (by default 30, up to 60 s apart:
+    over 4 minutes before a wrong host was reported). The command's timeout is the bound."""
+    env = {"DBT_PROFILES_DIR": settings.require("DBT_PROFILES_DIR"), **DATABRICKS_PLACEHOLDERS}
+    result = subprocess.run(
+        [
+            *(DBT, "compile", "--target", "databricks", "--select", "path:models/staging"),
+            *("--target-path", str(tmp_path)),
+        ],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Failed to resolve" in result.stdout or "Max retries" in result.stdout, result.stdout

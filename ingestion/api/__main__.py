@@ -16,7 +16,7 @@ import uvicorn
 from ingestion.api.app import ApiSettings, Counters, create_app
 from ingestion.api.errors import ApiError
 from ingestion.api.gateway import Gateway
-from ingestion.cli import add_env_option, positive_int
+from ingestion.cli import EnvArgumentParser, add_env_option, positive_int
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import client_config
 from ingestion.settings import Settings
@@ -27,7 +27,7 @@ MIN_KEY_LENGTH = 16
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = EnvArgumentParser(
         prog="python -m ingestion.api",
         description="Serve the Kafka REST Proxy v2 producer API (POST /topics/{topic}, "
         "GET /topics, GET /topics/{topic}, /openapi.json) in front of Kafka. Every request "
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             f"port {args.host}:{args.port} is taken (is the stack's API already running? "
             "see `make status`): pass --port or stop that process"
         )
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", force=True)
     gateway = Gateway(client_config(settings, "api", args.bootstrap_servers))
     try:
         gateway.topic_names()

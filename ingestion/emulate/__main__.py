@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
 
 from ingestion.cli import (
+    EnvArgumentParser,
     add_env_option,
     non_negative_float,
     positive_float,
@@ -44,7 +45,7 @@ DEFAULT_POLL_INTERVAL_S = 1.0
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = EnvArgumentParser(
         prog="python -m ingestion.emulate",
         description="Stream the source database's posts into Kafka: each post's three rows "
         "go to <prefix>.pin, <prefix>.geo and <prefix>.user, keyed by the post key.",

@@ -285,6 +285,11 @@ def _send_pages(
                     batch = tracker.batch()
                     publisher.poll()
                     last_poll = time.monotonic()
+                    # Within a page too: at a slow rate a page lasts many seconds, and the
+                    # parent's progress would stand still, then jump.
+                    if last_poll - last_report >= STATUS_EVERY_S:
+                        last_report = last_poll
+                        statuses.put(_snapshot(status, publisher))
             if time.monotonic() - last_report >= STATUS_EVERY_S:
                 last_report = time.monotonic()
                 statuses.put(_snapshot(status, publisher))

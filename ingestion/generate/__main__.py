@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ingestion.cli import non_negative_int, positive_float, positive_int
+from ingestion.cli import EnvArgumentParser, non_negative_int, positive_float, positive_int
 from ingestion.errors import run_cli
 from ingestion.generate.live import insert_live, next_key
 from ingestion.generate.load import (
@@ -29,7 +29,7 @@ DEFAULT_LIVE_RATE = 50.0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = EnvArgumentParser(
         prog="python -m ingestion.generate",
         description=(
             "Generate deterministic synthetic Pinterest-like posts (pinterest_data, "

@@ -146,6 +146,11 @@ def create_tables(connection: Any, target: Target) -> None:
         with connection.cursor() as cursor:
             for ddl in schema.CREATE_TABLES:
                 cursor.execute(ddl)
+            for (table, column), (data_type, alter) in schema.WIDENED.items():
+                cursor.execute(schema.COLUMN_TYPE, (table, column))
+                found = cursor.fetchone()
+                if found is not None and found[0].lower() != data_type:
+                    cursor.execute(alter)
         connection.commit()
     except pymysql.err.Error as exc:
         raise UserError(_prepare_problem(target, exc)) from None

@@ -81,6 +81,11 @@ POSTER_SKEW_OFFSET = 12
 # The source's most common follower counts are a few big accounts: its top posters are fixed
 # to these classes instead of drawn.
 TOP_POSTER_CLASSES = ("M", "small-k", "M", "small-k")
+# Million-scale accounts have 1M..8M followers, but for a single account with 15M: the most
+# followed account is unique, as in the source (ties at the top are rare there).
+MILLIONS_MAX = 8
+MOST_FOLLOWED = 15
+MOST_FOLLOWED_POSTER = 2  # a fixed top poster of class "M"
 PLAIN_FOLLOWER_RATE = 0.17
 MILLION_FOLLOWER_RATE = 0.08
 
@@ -448,7 +453,9 @@ class SyntheticData:
         if kind == "plain":
             return str(min(int(1000**u), 999))
         if kind == "M":
-            return f"{1 + int(u * 15)}M"
+            if poster_id == MOST_FOLLOWED_POSTER:
+                return f"{MOST_FOLLOWED}M"
+            return f"{1 + int(u * MILLIONS_MAX)}M"
         if kind == "small-k":
             return f"{min(int(100**u), 99)}k"
         return f"{min(int(1000**u), 999)}k"

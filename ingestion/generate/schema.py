@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS `pinterest_data` (
     `unique_id` VARCHAR(36),
     `title` TEXT,
     `description` TEXT,
-    `poster_name` VARCHAR(255),
+    `poster_name` TEXT,
     `follower_count` VARCHAR(32),
     `tag_list` TEXT,
     `is_image_or_video` VARCHAR(64),
@@ -52,6 +52,19 @@ CREATE TABLE IF NOT EXISTS `user_data` (
 """
 
 CREATE_TABLES = (CREATE_POSTS, CREATE_GEOLOCATION, CREATE_USERS)
+
+# Columns made wider since the tables were first created (the source's values did not fit):
+# tables made before are altered once, when their column is still of another type.
+COLUMN_TYPE = (
+    "SELECT DATA_TYPE FROM information_schema.COLUMNS "
+    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND COLUMN_NAME = %s"
+)
+WIDENED = {
+    ("pinterest_data", "poster_name"): (
+        "text",
+        "ALTER TABLE `pinterest_data` MODIFY `poster_name` TEXT",
+    ),
+}
 
 # PyMySQL's executemany() recognises this `INSERT ... VALUES (%s, ...)` shape and sends the batch
 # as a few large multi-row INSERTs instead of one round trip per row.

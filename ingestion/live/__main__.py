@@ -23,7 +23,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from pyhive import hive
 
-from ingestion.cli import add_env_option, identifier, positive_float, positive_int
+from ingestion.cli import (
+    EnvArgumentParser,
+    add_env_option,
+    identifier,
+    positive_float,
+    positive_int,
+)
 from ingestion.db import describe, open_engine
 from ingestion.emulate.source import last_key
 from ingestion.errors import UserError, run_cli
@@ -65,7 +71,7 @@ class LiveConfig:
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = EnvArgumentParser(
         prog="python -m ingestion.live",
         description="Run the pipeline continuously on the local stack: a live source, the "
         "emulator following it, the sink as a service and incremental dbt builds, with the "

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ingestion.cli import add_env_option, add_warehouse_options
+from ingestion.cli import EnvArgumentParser, add_env_option, add_warehouse_options
 from ingestion.db import open_engine
 from ingestion.errors import run_cli
 from ingestion.kafka_client import check_reachable, client_config, config_source
@@ -24,7 +24,7 @@ from ingestion.reconcile.staging import count_staged
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
 from ingestion.thrift import Login, connect
-from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS
+from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS, sink_group
 
 COLUMNS = [
     ("table", lambda t: t.table),
@@ -41,7 +41,7 @@ COLUMNS = [
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = EnvArgumentParser(
         prog="python -m ingestion.reconcile",
         description="Count every source table's records at each stage: MySQL rows, Kafka "
         "records (and those the sink has not reached), lines landed in S3, dead-lettered "
@@ -52,11 +52,10 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     def option(flag: str, env: str, help: str, **kwargs: object) -> None:
         add_env_option(parser, settings, flag, env, help, **kwargs)
 
-    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
     option("--db-url", "PINTEREST_DB_URL", "source database URL", secret=True)
     option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
     option("--topic-prefix", "PINTEREST_TOPIC_PREFIX", "topic prefix", default="pinterest")
-    option("--group", "SINK_GROUP", "the sink's consumer group", default=f"{prefix}-s3-sink")
+    option("--group", "SINK_GROUP", "the sink's consumer group", derived=sink_group("<prefix>"))
     option("--bucket", "S3_BUCKET", "bucket the sink lands in")
     option("--topics-dir", "SINK_TOPICS_DIR", "the sink's top folder", default="topics")
     add_warehouse_options(parser, settings)
@@ -74,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
+    args.group = args.group or sink_group(args.topic_prefix)
     for value, what in (
         (args.db_url, "no database: set PINTEREST_DB_URL or pass --db-url"),
         (
@@ -134,8 +134,8 @@ def count_kafka(args: argparse.Namespace, settings: Settings, ledgers: list[Tabl
 
 
 def count_s3(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
+    check_bucket(settings, args.bucket, args.topics_dir + "/")
     client = s3_client(settings)
-    check_bucket(client, args.bucket, args.topics_dir + "/")
     progress = Progress("reconcile: reading S3", unit="objects")
     try:
         for ledger in ledgers:

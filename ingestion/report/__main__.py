@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.answers import QUESTIONS
-from ingestion.cli import add_warehouse_options
+from ingestion.cli import EnvArgumentParser, add_warehouse_options
 from ingestion.errors import UserError, run_cli
 from ingestion.progress import Progress
 from ingestion.report.charts import CHARTS
@@ -22,7 +22,7 @@ from ingestion.thrift import Login, connect
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ingestion.report", description=__doc__)
+    parser = EnvArgumentParser(prog="python -m ingestion.report", description=__doc__)
 
     add_warehouse_options(parser, settings)
     parser.add_argument(

@@ -8,7 +8,7 @@ import socket
 
 from confluent_kafka import Consumer, Producer
 
-from ingestion.cli import add_env_option, positive_float, positive_int
+from ingestion.cli import EnvArgumentParser, add_env_option, positive_float, positive_int
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import (
     check_reachable,
@@ -22,11 +22,11 @@ from ingestion.settings import Settings
 from ingestion.sink.landing import Landing
 from ingestion.sink.sink import Rotation, S3Sink
 from ingestion.stopping import StopRequest
-from ingestion.topics import DLQ_SUFFIX
+from ingestion.topics import DLQ_SUFFIX, sink_group, sink_topics_regex
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = EnvArgumentParser(
         prog="python -m ingestion.sink",
         description="Land Kafka topics in S3 as <topics-dir>/<topic>/partition=<p>/"
         "<topic>+<p>+<start offset>.json objects, one record per line, exactly once.",
@@ -35,7 +35,6 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     def option(flag: str, env: str, help: str, **kwargs: object) -> None:
         add_env_option(parser, settings, flag, env, help, **kwargs)
 
-    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
     option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
     option(
         "--topic-prefix",
@@ -47,13 +46,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         "--topics-regex",
         "SINK_TOPICS_REGEX",
         "topics to land",
-        default=re.escape(prefix + ".") + ".*",
+        derived=sink_topics_regex("<prefix>"),
     )
     option(
         "--group",
         "SINK_GROUP",
         "consumer group: sink processes in one group share the partitions",
-        default=f"{prefix}-s3-sink",
+        derived=sink_group("<prefix>"),
     )
     option(
         "--instance-id",
@@ -109,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
+    # Derived from the prefix in force, whichever of flag, environment or file gave it.
+    args.topics_regex = args.topics_regex or sink_topics_regex(args.topic_prefix)
+    args.group = args.group or sink_group(args.topic_prefix)
     if args.bootstrap_servers is None:
         parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
     if args.bucket is None:
@@ -119,9 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--topics-regex is not a regular expression: {exc}")
 
     base = client_config(settings, "sink", args.bootstrap_servers)
-    check_reachable(base, config_source(settings, "sink"))
+    source = config_source(settings, "sink")
+    check_reachable(base, source)
+    check_bucket(settings, args.bucket, args.topics_dir + "/")
     client = s3_client(settings)
-    check_bucket(client, args.bucket, args.topics_dir + "/")
 
     consumer = create_client(
         Consumer,
@@ -152,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
             "auto.offset.reset": "earliest",
             "isolation.level": "read_committed",
         },
+        source,
     )
     dlq = create_client(
-        Producer, {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 20}
+        Producer, {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 20}, source
     )
     progress = Progress("sink", unit="records")
     sink = S3Sink(
@@ -191,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.until_idle and sink.assigned_at is None:
         raise UserError(
             f"no partition was assigned within {args.until_idle:g} s: no topic matches "
-            f"--topics-regex {args.topics_regex!r}, or other sinks of group {args.group} "
+            f"--topics-regex '{args.topics_regex}', or other sinks of group {args.group} "
             "hold them all"
         )
     return 130 if interrupted else 0

@@ -14,9 +14,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m ingestion.stack",
         description=(
-            "Run the local stack: MariaDB on 127.0.0.1:3306, Kafka on :9092, SeaweedFS S3 on "
-            ":8333, Spark Thrift Server on :10000 and the ingestion API on :8082, and on request "
-            "Dagster on :3000, with all state under .local/ (or $PINTEREST_STATE_DIR)."
+            "Run the local stack on 127.0.0.1: MariaDB (port 3306), Kafka (9092; 9093 and 9094 "
+            "its controller's and administrator's), SeaweedFS S3 (8333), the Spark Thrift Server "
+            "(10000) and the ingestion API (8082), and on request Dagster's UI (3000) and "
+            "daemon, with all state under .local/ (or $PINTEREST_STATE_DIR). Each port moves "
+            "with a setting: PINTEREST_MYSQL_PORT, PINTEREST_KAFKA_PORT, "
+            "PINTEREST_KAFKA_CONTROLLER_PORT, PINTEREST_KAFKA_ADMIN_PORT, PINTEREST_S3_PORT, "
+            "PINTEREST_THRIFT_PORT, PINTEREST_API_PORT, PINTEREST_DAGSTER_PORT."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

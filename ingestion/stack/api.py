@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 
 from ingestion.kafka_client import config_var
-from ingestion.stack.config import write_private
+from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.service import Service
 
 
@@ -23,6 +23,9 @@ class IngestApi(Service):
     @property
     def port(self) -> int:
         return self.config.api_port
+
+    def ports(self) -> dict[int, str | None]:
+        return {self.port: PORT_SETTINGS["api_port"]}
 
     @property
     def key_file(self) -> Path:

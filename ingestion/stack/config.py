@@ -9,6 +9,7 @@ import string
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ingestion.errors import UserError
 from ingestion.settings import Settings
 
 STATE_DIR_VAR = "PINTEREST_STATE_DIR"
@@ -63,10 +64,23 @@ class Layout:
         return self.logs / f"{name}.log"
 
 
+# Each port of the stack -> the setting that moves it. A machine that already runs MySQL on
+# 3306 (say) sets PINTEREST_MYSQL_PORT; `make up` writes the ports in force to stack.env.
+PORT_SETTINGS = {
+    "mysql_port": "PINTEREST_MYSQL_PORT",
+    "kafka_port": "PINTEREST_KAFKA_PORT",
+    "kafka_controller_port": "PINTEREST_KAFKA_CONTROLLER_PORT",
+    "kafka_admin_port": "PINTEREST_KAFKA_ADMIN_PORT",
+    "s3_port": "PINTEREST_S3_PORT",
+    "thrift_port": "PINTEREST_THRIFT_PORT",
+    "api_port": "PINTEREST_API_PORT",
+    "dagster_port": "PINTEREST_DAGSTER_PORT",
+}
+
+
 @dataclass(frozen=True)
 class StackConfig:
-    """Names and ports of the local stack. Ports are fixed (they are what the README documents),
-    but for the orchestrator's UI, which is often wanted on another."""
+    """Names and ports of the local stack; each port can be moved (PORT_SETTINGS)."""
 
     host: str = LOOPBACK
     mysql_port: int = 3306
@@ -88,12 +102,28 @@ class StackConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
         defaults = cls()
+        ports = {
+            field: _port(settings, name, getattr(defaults, field))
+            for field, name in PORT_SETTINGS.items()
+        }
+        taken: dict[int, str] = {}
+        for field, port in ports.items():
+            if port in taken:
+                raise UserError(
+                    f"{PORT_SETTINGS[field]} and {taken[port]} are both {port}: "
+                    "give each service a port of its own"
+                )
+            taken[port] = PORT_SETTINGS[field]
         return cls(
             topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or defaults.topic_prefix,
             partitions=settings.require_int("PINTEREST_TOPIC_PARTITIONS", defaults.partitions),
             bucket=settings.get("S3_BUCKET") or defaults.bucket,
-            dagster_port=settings.require_int("PINTEREST_DAGSTER_PORT", defaults.dagster_port),
+            **ports,
         )
+
+    def port_lines(self) -> dict[str, str]:
+        """The ports in force, as settings (for stack.env)."""
+        return {name: str(getattr(self, field)) for field, name in PORT_SETTINGS.items()}
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -160,6 +190,18 @@ class Credentials:
         if set(saved) != set(asdict(creds)):
             write_private(path, json.dumps(asdict(creds), indent=2) + "\n")
         return creds
+
+
+# SeaweedFS's inner servers take ports up to 25313 above its S3 port (seaweedfs.py).
+HIGHEST = {"PINTEREST_S3_PORT": 65535 - 25313}
+
+
+def _port(settings: Settings, name: str, default: int) -> int:
+    port = settings.require_int(name, default)
+    highest = HIGHEST.get(name, 65535)
+    if not 1024 <= port <= highest:
+        raise UserError(f"{name} must be a port from 1024 to {highest}, got {port}")
+    return port
 
 
 def write_private(path: Path, text: str) -> None:

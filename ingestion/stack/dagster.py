@@ -17,7 +17,7 @@ import requests
 
 from ingestion.orchestrate.tags import WAREHOUSE_TAG_KEY
 from ingestion.settings import STACK_ENV_VAR, parse_env_file
-from ingestion.stack.config import STATE_DIR_VAR
+from ingestion.stack.config import PORT_SETTINGS, STATE_DIR_VAR
 from ingestion.stack.service import Service
 
 LOCATION = "pinterest_pipeline"
@@ -141,6 +141,9 @@ class DagsterWebserver(_Dagster):
     @property
     def port(self) -> int:
         return self.config.dagster_port
+
+    def ports(self) -> dict[int, str | None]:
+        return {self.port: PORT_SETTINGS["dagster_port"]}
 
     @property
     def marker(self) -> str:

@@ -15,7 +15,7 @@ from confluent_kafka.admin import AdminClient
 
 from ingestion.errors import UserError
 from ingestion.stack import process
-from ingestion.stack.config import write_private
+from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.install import maven_jars, require_java
 from ingestion.stack.kafka_access import MECHANISM, ClientFiles, ensure_users, grant
 from ingestion.stack.service import Service
@@ -52,6 +52,12 @@ class Kafka(Service):
     @property
     def port(self) -> int:
         return self.config.kafka_port
+
+    def ports(self) -> dict[int, str | None]:
+        return {
+            getattr(self.config, field): PORT_SETTINGS[field]
+            for field in ("kafka_port", "kafka_controller_port", "kafka_admin_port")
+        }
 
     @property
     def libs(self) -> Path:

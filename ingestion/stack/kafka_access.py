@@ -27,7 +27,7 @@ from confluent_kafka.admin import (
 
 from ingestion.errors import UserError
 from ingestion.stack.config import write_private
-from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS
+from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS, sink_group
 
 MECHANISM = "SCRAM-SHA-512"
 SCRAM_ITERATIONS = 8192
@@ -38,10 +38,6 @@ TIMEOUT_S = 30.0
 USERS = {"emulator": "emulator", "api": "api", "sink": "sink", "reader": "reader"}
 ADMIN = "admin"
 ROLES = (*USERS, ADMIN)
-
-
-def default_group(prefix: str) -> str:
-    return f"{prefix}-s3-sink"
 
 
 def reader_group(prefix: str) -> str:
@@ -117,8 +113,12 @@ def bindings(prefix: str, group: str) -> list[AclBinding]:
     grants: list[tuple[str, ResourceType, str, ResourcePatternType, AclOperation]] = []
     for role in ("emulator", "api"):
         grants += [(role, topic, name, literal, op) for name in data for op in (write, describe)]
-    # The API answers GET /topics/<name> with the topic's configs, as the REST Proxy does.
-    grants += [("api", topic, name, literal, AclOperation.DESCRIBE_CONFIGS) for name in data]
+    # The API lists and describes the dead-letter topic too (GET /topics, with each topic's
+    # configs, as the REST Proxy does), but may not write it.
+    grants += [("api", topic, dlq, literal, describe)]
+    grants += [
+        ("api", topic, name, literal, AclOperation.DESCRIBE_CONFIGS) for name in (*data, dlq)
+    ]
     grants += [("sink", topic, name, literal, op) for name in data for op in (read, describe)]
     # It dead-letters, and lands the dead-letter topic too (as Connect's sink would).
     grants += [("sink", topic, dlq, literal, op) for op in (read, write, describe)]
@@ -139,7 +139,7 @@ def bindings(prefix: str, group: str) -> list[AclBinding]:
 def grant(admin: AdminClient, prefix: str, group: str | None = None) -> None:
     """Let each job work on `prefix`'s topics (idempotent); returns once the broker enforces
     them, not only once the controller stored them."""
-    wanted = bindings(prefix, group or default_group(prefix))
+    wanted = bindings(prefix, group or sink_group(prefix))
     futures = admin.create_acls(wanted)
     _wait(futures.values(), f"granting access to {prefix}.*")
     deadline = time.monotonic() + TIMEOUT_S
@@ -178,7 +178,7 @@ def revoke(admin: AdminClient, prefix: str, group: str | None = None) -> None:
             b.operation,
             b.permission_type,
         )
-        for b in bindings(prefix, group or default_group(prefix))
+        for b in bindings(prefix, group or sink_group(prefix))
     ]
     futures = admin.delete_acls(filters)
     _wait(futures.values(), f"revoking access to {prefix}.*")

@@ -89,6 +89,7 @@ class Stack:
             "INGEST_API_URL": self.api.url,
             "INGEST_API_KEY": creds.api_key,
             "DAGSTER_UI_URL": self.dagster_ui.url,
+            **config.port_lines(),
         }
 
     def write_dbt_profile(self) -> None:

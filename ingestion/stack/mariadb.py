@@ -11,7 +11,7 @@ from urllib.parse import quote_plus
 import pymysql
 
 from ingestion.errors import UserError
-from ingestion.stack.config import StackConfig
+from ingestion.stack.config import PORT_SETTINGS, StackConfig
 from ingestion.stack.install import apt_install
 from ingestion.stack.service import Service
 
@@ -33,6 +33,9 @@ class MariaDB(Service):
     @property
     def port(self) -> int:
         return self.config.mysql_port
+
+    def ports(self) -> dict[int, str | None]:
+        return {self.port: PORT_SETTINGS["mysql_port"]}
 
     @property
     def data_dir(self) -> Path:

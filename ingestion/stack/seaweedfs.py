@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ingestion.errors import UserError
 from ingestion.stack import process
-from ingestion.stack.config import write_private
+from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.service import Service
 
 
@@ -30,12 +30,31 @@ def weed_binary() -> str:
     return found
 
 
+# `weed mini` runs a master, a volume server and a filer besides S3, each on a port of its own
+# (and a gRPC port 10000 above it). They move with the S3 port, at the offsets that give
+# SeaweedFS's own defaults for S3 on 8333: master 9333, volume 9340, filer 8888, and the admin
+# server (its UI is off, its gRPC port serves maintenance workers) 23646.
+INTERNAL_OFFSETS = {"master": 1000, "volume": 1007, "filer": 555, "admin": 15313}
+GRPC_OFFSET = 10000
+
+
 class SeaweedFS(Service):
     name = "seaweedfs"
 
     @property
     def port(self) -> int:
         return self.config.s3_port
+
+    def internal_port(self, server: str) -> int:
+        return self.port + INTERNAL_OFFSETS[server]
+
+    def ports(self) -> dict[int, str | None]:
+        setting = PORT_SETTINGS["s3_port"]
+        found: dict[int, str | None] = {self.port: setting, self.port + GRPC_OFFSET: setting}
+        for server in INTERNAL_OFFSETS:
+            found[self.internal_port(server)] = setting
+            found[self.internal_port(server) + GRPC_OFFSET] = setting
+        return found
 
     @property
     def data_dir(self) -> Path:
@@ -70,6 +89,12 @@ class SeaweedFS(Service):
             f"-ip={host}",
             f"-ip.bind={host}",
             f"-s3.port={self.port}",
+            f"-s3.port.grpc={self.port + GRPC_OFFSET}",
+            *(f"-{server}.port={self.internal_port(server)}" for server in INTERNAL_OFFSETS),
+            *(
+                f"-{server}.port.grpc={self.internal_port(server) + GRPC_OFFSET}"
+                for server in INTERNAL_OFFSETS
+            ),
             f"-s3.config={s3_config}",
             f"-bucket={self.config.bucket}",
             f"-filer.localSocket={self.layout.run / 'seaweedfs-filer.sock'}",

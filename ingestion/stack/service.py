@@ -75,12 +75,18 @@ class Service(ABC):
     def pid(self) -> int | None:
         return process.running_pid(self.pid_file, self.marker)
 
+    def ports(self) -> dict[int, str | None]:
+        """Every port the service binds -> the setting that moves it (None: none does)."""
+        return {} if self.port is None else {self.port: None}
+
     def launch(self) -> None:
-        if self.port is not None and process.port_open(self.config.host, self.port):
-            raise UserError(
-                f"port {self.address} needed by {self.name} is taken by another process: "
-                f"stop that process (see `ss -ltnp`) and retry"
-            )
+        for port, setting in self.ports().items():
+            if process.port_open(self.config.host, port):
+                move = f", or set {setting} to a free port" if setting else ""
+                raise UserError(
+                    f"port {self.config.host}:{port} needed by {self.name} is taken by another "
+                    f"process: stop that process (see `ss -ltnp`){move}"
+                )
         self.home.mkdir(parents=True, exist_ok=True)
         argv = self.command()
         self._launched = process.start_detached(

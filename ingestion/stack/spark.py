@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingestion.errors import UserError
 from ingestion.stack import process
-from ingestion.stack.config import write_private
+from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.install import maven_jars, require_java
 from ingestion.stack.service import Service
 
@@ -86,6 +86,9 @@ class SparkThrift(Service):
     @property
     def port(self) -> int:
         return self.config.thrift_port
+
+    def ports(self) -> dict[int, str | None]:
+        return {self.port: PORT_SETTINGS["thrift_port"]}
 
     @property
     def jars(self) -> Path:

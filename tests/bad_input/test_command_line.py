@@ -5,9 +5,13 @@ sink's, generator's and stack's own cases live with their tests under tests/inge
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+
+from ingestion.kafka_client import config_var
 
 # A made-up password no account has: it must never be echoed.
 UNUSED_PASSWORD = "Unus3d-Passw0rd"  # pragma: allowlist secret
@@ -71,7 +75,14 @@ CASES = {
         "ingestion.answers", ("--bogus",), 2, ("unrecognized arguments: --bogus",)
     ),
     "answers: port that is not a number": Case(
-        "ingestion.answers", ("--port", "many"), 2, ("--port", "invalid int value")
+        "ingestion.answers", ("--port", "many"), 2, ("--port", "must be an integer, got 'many'")
+    ),
+    "answers: SPARK_THRIFT_PORT that is not a number": Case(
+        "ingestion.answers",
+        (),
+        2,
+        ("SPARK_THRIFT_PORT='many'", "must be an integer", "or pass --port"),
+        env={"SPARK_THRIFT_PORT": "many"},
     ),
     "answers: unreachable Spark": Case(
         "ingestion.answers", ("--port", "1"), 1, ("cannot reach the Spark Thrift Server",)
@@ -100,9 +111,88 @@ CASES = {
         "ingestion.sink",
         ("--until-idle", "2", "--topics-regex", "no-such-topic-.*"),
         1,
-        ("no partition was assigned", "--topics-regex"),
+        ("no partition was assigned", "--topics-regex 'no-such-topic-.*'"),
+    ),
+    "sink: S3 endpoint without a scheme": Case(
+        "ingestion.sink",
+        ("--until-idle", "1"),
+        1,
+        ("S3_ENDPOINT_URL='127.0.0.1:8333' has no scheme", "http://127.0.0.1:8333"),
+        env={"S3_ENDPOINT_URL": "127.0.0.1:8333"},
+    ),
+    "sink: unreachable S3 is told within seconds": Case(
+        "ingestion.sink",
+        ("--until-idle", "1"),
+        1,
+        ("cannot reach S3", "S3_ENDPOINT_URL"),
+        env={"S3_ENDPOINT_URL": "http://127.0.0.1:1"},
+    ),
+    "sink: SINK_FLUSH_SIZE that is not a number": Case(
+        "ingestion.sink",
+        (),
+        2,
+        ("SINK_FLUSH_SIZE='lots'", "must be a positive integer", "--flush-size"),
+        env={"SINK_FLUSH_SIZE": "lots"},
+    ),
+    "reconcile: S3 endpoint without a scheme": Case(
+        "ingestion.reconcile",
+        ("--skip-dbt",),
+        1,
+        ("S3_ENDPOINT_URL='localhost:8333' has no scheme",),
+        env={"S3_ENDPOINT_URL": "localhost:8333"},
+    ),
+    "emulate: EMULATE_MODE that is no mode": Case(
+        "ingestion.emulate",
+        ("--limit", "1"),
+        2,
+        ("EMULATE_MODE='foo' is not one of replay, random", "--mode"),
+        env={"EMULATE_MODE": "foo"},
+    ),
+    "emulate: EMULATE_MODE in another case": Case(
+        "ingestion.emulate",
+        ("--limit", "1"),
+        2,
+        ("EMULATE_MODE='Replay' is not one of replay, random",),
+        env={"EMULATE_MODE": "Replay"},
+    ),
+    "emulate: EMULATE_TRANSPORT that is no transport": Case(
+        "ingestion.emulate",
+        ("--limit", "1"),
+        2,
+        ("EMULATE_TRANSPORT='http' is not one of kafka, rest", "--transport"),
+        env={"EMULATE_TRANSPORT": "http"},
+    ),
+    "emulate: PINTEREST_TOPIC_PARTITIONS that is not a number": Case(
+        "ingestion.emulate",
+        ("--limit", "1"),
+        2,
+        ("PINTEREST_TOPIC_PARTITIONS='abc'", "must be a positive integer", "--partitions"),
+        env={"PINTEREST_TOPIC_PARTITIONS": "abc"},
+    ),
+    "emulate: --limit that is not a number": Case(
+        "ingestion.emulate",
+        ("--limit", "abc"),
+        2,
+        ("argument --limit: must be a positive integer, got 'abc'",),
+    ),
+    "emulate: unreachable Kafka": Case(
+        "ingestion.emulate",
+        ("--limit", "1", "--bootstrap-servers", "127.0.0.1:1"),
+        1,
+        ("cannot reach Kafka at 127.0.0.1:1", "KAFKA_BOOTSTRAP_SERVERS"),
+    ),
+    "report: unreachable Spark": Case(
+        "ingestion.report",
+        (),
+        1,
+        ("cannot reach the Spark Thrift Server at 127.0.0.1:1",),
+        env={"SPARK_THRIFT_PORT": "1"},
     ),
 }
+ROLES = {"ingestion.sink": "sink", "ingestion.emulate": "emulator", "ingestion.reconcile": "reader"}
+# Lines a command may print before its error line: its own, prefixed with its name (progress,
+# a retry it reports), a slow wait announced, and argparse's usage. Not a library's.
+ALLOWED_BEFORE = re.compile(r"^([a-z]+: |waiting for |usage: | {2,}\S)")
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -110,8 +200,11 @@ def test_mistake_gets_one_clear_line(name, run, lane, stack, source_rows, tmp_pa
     case = CASES[name]
     env = {**lane.env, **{k: v.replace("{lane}", lane.prefix) for k, v in case.env.items()}}
     if case.client_config is not None:
+        # The command's own user and TLS settings, and the case's setting on top.
+        role = ROLES[case.module]
         properties = tmp_path / "client.properties"
-        properties.write_text(case.client_config)
+        own = Path(lane.settings.require(config_var(role))).read_text()
+        properties.write_text(own + case.client_config)
         env["KAFKA_CLIENT_CONFIG"] = str(properties)
     result = run(case.module, *case.args, env=env, timeout=120)
     output = result.stdout + result.stderr
@@ -121,6 +214,8 @@ def test_mistake_gets_one_clear_line(name, run, lane, stack, source_rows, tmp_pa
     assert lines, "no error message"
     for fragment in case.fragments:
         assert fragment in lines[-1], lines[-1]
+    stray = [line for line in lines[:-1] if not ALLOWED_BEFORE.match(line)]
+    assert stray == [], result.stderr  # no library's own line before ours
     for secret in (
         UNUSED_PASSWORD,
         stack.creds.db_reader_password,

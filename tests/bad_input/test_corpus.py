@@ -21,6 +21,28 @@ from ingestion.sink.records import HEADER_ERROR, HEADER_OFFSET, HEADER_PARTITION
 # Source rows of the corpus get keys far above the generated data's.
 FIRST_KEY = 990_001
 LONG_TEXT = "long " * 12_000  # 60,000 characters: near TEXT's 64 KB
+# The widest values of the original source (their lengths; the text is ours): a poster name of
+# 268 characters (the name repeated with "Edit settings" scraped into it), titles and
+# descriptions in 4-byte UTF-8 (mathematical bold letters, emoji), a 254-character tag list.
+
+
+def math_bold(text: str) -> str:
+    """Latin letters as MATHEMATICAL BOLD ones (U+1D400...): 4 bytes each in UTF-8."""
+    return "".join(
+        chr(0x1D400 + ord(c) - ord("A"))
+        if "A" <= c <= "Z"
+        else chr(0x1D41A + ord(c) - ord("a"))
+        if "a" <= c <= "z"
+        else c
+        for c in text
+    )
+
+
+LONG_POSTER_NAME = ("Maison Lumi\u00e8re Edit settings " * 10)[:268]
+BOLD_TITLE = ((math_bold("Bold ideas") + " \U0001f384\u2728 ") * 20)[:199]
+SUMMER = "Pour l'\u00e9t\u00e9 \u2600\ufe0f "
+WIDE_DESCRIPTION = ((SUMMER + math_bold("script") + " \U0001f9f5 ") * 12)[:201]
+LONG_TAG_LIST = ",".join(f"tag number {n:03d}" for n in range(50))[:254]
 BIG_VALUE_BYTES = 3_000_000
 
 
@@ -62,6 +84,16 @@ SOURCE_CASES = {
         "title", "\u00a0Sunset\u2007\u00a0", "title", "Sunset"
     ),
     "whitespace-only text is NULL": SourceCase("description", " \t\u00a0", "description", None),
+    "a 268-character poster name": SourceCase(
+        "poster_name", LONG_POSTER_NAME, "poster_name", LONG_POSTER_NAME.strip()
+    ),
+    "a 199-character title in 4-byte UTF-8": SourceCase(
+        "title", BOLD_TITLE, "title", BOLD_TITLE.strip()
+    ),
+    "a 201-character description with 4-byte characters": SourceCase(
+        "description", WIDE_DESCRIPTION, "description", WIDE_DESCRIPTION.strip()
+    ),
+    "a 254-character tag list": SourceCase("tag_list", LONG_TAG_LIST, "tag_list", LONG_TAG_LIST),
 }
 
 # Poison Kafka messages: value -> the error the sink dead-letters it with.
@@ -102,7 +134,7 @@ def insert_source_rows(engine: sa.Engine) -> dict[str, int]:
     posts = sa.table(
         "pinterest_data",
         *(sa.column(c) for c in ["index", "title", "description", "poster_name"]),
-        *(sa.column(c) for c in ["follower_count", "category", "unique_id"]),
+        *(sa.column(c) for c in ["follower_count", "category", "unique_id", "tag_list"]),
     )
     with engine.begin() as connection:
         delete_source_rows(connection)

@@ -32,7 +32,7 @@ def test_help(run):
     [
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["--rate", "-5"], "must be more than zero"),
-        (["--limit", "zero"], "invalid positive_int value"),
+        (["--limit", "zero"], "must be a positive integer, got 'zero'"),
         (["--resume"], "--resume needs --checkpoint FILE"),
         (["--mode", "random"], "--mode random needs --count or --duration"),
         (["--mode", "random", "--count", "3", "--rate", "5"], "--rate only applies"),

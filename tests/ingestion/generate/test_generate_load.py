@@ -39,7 +39,7 @@ EXPECTED_COLUMNS = {
         ("unique_id", "varchar(36)"),
         ("title", "text"),
         ("description", "text"),
-        ("poster_name", "varchar(255)"),
+        ("poster_name", "text"),
         ("follower_count", "varchar(32)"),
         ("tag_list", "text"),
         ("is_image_or_video", "varchar(64)"),

@@ -153,6 +153,17 @@ def test_follower_count_formats_and_rates(tables: Tables) -> None:
     assert 0.003 <= kinds["error"] / N < 0.013
 
 
+def test_millions_run_1m_to_8m_and_one_account_has_15m(tables: Tables) -> None:
+    """As in the source: the most followed account is unique, not a tie of hundreds."""
+    millions: defaultdict[int, set[str]] = defaultdict(set)
+    for post in tables.posts:
+        if MILLIONS_RE.match(post[5]):
+            millions[int(post[5][:-1])].add(post[4])
+    assert set(millions) - {15} <= set(range(1, 9))
+    assert len(millions[15]) == 1
+    assert len(set(range(1, 9)) & set(millions)) >= 5  # spread over the range, not one value
+
+
 def test_user_info_error_marks_name_and_follower_count_together(tables: Tables) -> None:
     assert all((p[4] == USER_INFO_ERROR) == (p[5] == USER_INFO_ERROR) for p in tables.posts)
 

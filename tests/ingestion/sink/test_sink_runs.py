@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from ingestion.sink.records import HEADER_ERROR, HEADER_OFFSET, HEADER_PARTITION, HEADER_TOPIC
 
@@ -68,6 +68,28 @@ def test_poison_records_are_dead_lettered_and_good_ones_landed(run, lane):
     assert sorted(json.loads(line)["offset"] for line in dlq_lines) == poison_offsets
 
 
+def committed(lane, group: str, topic: str) -> int:
+    """Records of the topic before the group's committed offsets (read only)."""
+    consumer = Consumer(lane.kafka("reader", **{"group.id": group}))
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    offsets = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
+    consumer.close()
+    return sum(max(tp.offset, 0) for tp in offsets)
+
+
+def test_the_prefix_flag_decides_the_topics_and_the_group(run, lane):
+    """Another prefix in the environment (the stack's, whose topics the sink's user may
+    read too): `--topic-prefix` alone decides what is landed and the group that commits."""
+    produce(lane, lane.topic("pin"), GOOD)
+    env = {**lane.env, "PINTEREST_TOPIC_PREFIX": "pinterest"}
+    del env["SINK_GROUP"]
+    result = run("ingestion.sink", "--topic-prefix", lane.prefix, "--until-idle", "4", env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"({lane.prefix}.pin 3)" in result.stdout
+    assert {key.split("/")[2] for key in lane.objects()} == {lane.topic("pin")}
+    assert committed(lane, f"{lane.prefix}-s3-sink", lane.topic("pin")) == 3
+
+
 def test_rerun_with_nothing_new_lands_nothing(run, lane):
     produce(lane, lane.topic("geo"), GOOD)
     first = run("ingestion.sink", "--until-idle", "3", env=lane.env)
@@ -109,6 +131,10 @@ def test_help(run):
     assert result.returncode == 0
     for flag in ("--group", "--topics-regex", "--flush-size", "--until-idle", "SINK_FLUSH_SIZE"):
         assert flag in result.stdout
+    # Derived defaults are told as what they derive from, not as the environment's value.
+    text = " ".join(result.stdout.split())
+    assert "default: <prefix>-s3-sink" in text
+    assert "default: <prefix>\\..*" in text
 
 
 def test_missing_bucket(run, lane):
