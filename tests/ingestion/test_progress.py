@@ -1,6 +1,7 @@
 import io
+import time
 
-from ingestion.progress import Progress
+from ingestion.progress import Progress, announced
 
 
 def test_without_a_terminal_progress_is_plain_log_lines():
@@ -25,3 +26,14 @@ def test_log_lines_are_rate_limited():
     assert progress.count == 100
     progress.close()
     assert stream.getvalue().startswith("sink: 100 records (")
+
+
+def test_a_slow_wait_is_announced_and_a_quick_one_is_not():
+    slow, quick = io.StringIO(), io.StringIO()
+    with announced("waiting for Kafka", stream=slow, after=0.05):
+        time.sleep(0.3)
+    with announced("waiting for S3", stream=quick, after=0.5):
+        pass
+    time.sleep(0.6)  # past the quick one's moment: its word must have been cancelled
+    assert slow.getvalue() == "waiting for Kafka ...\n"
+    assert quick.getvalue() == ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from ingestion.stack.config import PORT_SETTINGS
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -15,8 +17,14 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_commands():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("up", "down", "status", "install"):
+    for command in ("up", "down", "status", "install", "grant"):
         assert command in result.stdout
+    # Every service, with the setting that moves its port.
+    text = " ".join(result.stdout.split())
+    for service in ("MariaDB", "Kafka", "SeaweedFS", "Spark Thrift", "ingestion API", "Dagster"):
+        assert service in text
+    for setting in PORT_SETTINGS.values():
+        assert setting in text
 
 
 def test_unknown_command_is_rejected_without_traceback():
