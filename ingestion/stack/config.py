@@ -152,6 +152,7 @@ class Credentials:
     kafka_sink_password: str
     kafka_reader_password: str
     thrift_password: str
+    seaweedfs_jwt_secret: str
 
     @property
     def kafka_passwords(self) -> dict[str, str]:
@@ -179,6 +180,7 @@ class Credentials:
             kafka_sink_password=token(32),
             kafka_reader_password=token(32),
             thrift_password=token(32),
+            seaweedfs_jwt_secret=token(48),
         )
 
     @classmethod

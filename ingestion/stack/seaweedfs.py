@@ -3,6 +3,8 @@ every listener on loopback, every S3 request signed with the stack's generated k
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import shutil
 import sys
@@ -77,10 +79,53 @@ class SeaweedFS(Service):
         }
         return json.dumps({"identities": [identity]}, indent=2)
 
+    @property
+    def security_file(self) -> Path:
+        """SeaweedFS reads security.toml from its working folder (the service's home)."""
+        return self.home / "security.toml"
+
+    def _security(self) -> str:
+        """JWT keys, so that the filer and volume server serve no file's content, and take no
+        write, without a token signed by this stack's key: only the S3 gateway, which checks
+        the S3 keys, holds it. A key per purpose, derived from the stack's secret."""
+        sections = {
+            "jwt.signing": "volume-write",
+            "jwt.signing.read": "volume-read",
+            "jwt.filer_signing": "filer-write",
+            "jwt.filer_signing.read": "filer-read",
+        }
+        lines = []
+        for section, purpose in sections.items():
+            key = hmac.new(
+                self.creds.seaweedfs_jwt_secret.encode(), purpose.encode(), hashlib.sha256
+            ).hexdigest()
+            lines += [f"[{section}]", f'key = "{key}"', "expires_after_seconds = 10", ""]
+        return "\n".join(lines)
+
+    def _stamp(self) -> str:
+        text = " ".join(self._argv()) + self._security()
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def stamp_file(self) -> Path:
+        return self.home / "started-with.sha256"
+
+    def outdated(self) -> bool:
+        """Started with other flags or keys than these (before its JWT keys, say)."""
+        try:
+            return self.stamp_file.read_text(encoding="utf-8") != self._stamp()
+        except FileNotFoundError:
+            return True
+
     def command(self) -> Sequence[str]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        write_private(self.home / "s3.json", self._identities())
+        write_private(self.security_file, self._security())
+        self.stamp_file.write_text(self._stamp(), encoding="utf-8")
+        return self._argv()
+
+    def _argv(self) -> list[str]:
         s3_config = self.home / "s3.json"
-        write_private(s3_config, self._identities())
         host = self.config.host
         return [
             weed_binary(),

@@ -85,7 +85,7 @@ def test_kafka_refuses_a_wrong_password(run, lane, tmp_path):
     assert WRONG_PASSWORD not in result.stdout + result.stderr
 
 
-def test_the_emulator_cannot_write_as_another_user(run, lane):
+def test_the_emulator_cannot_write_as_another_user(run, lane, source_rows):
     """The reader's password is right, but the reader may not write: nothing is sent, and
     every message is counted as not delivered."""
     result = emulate(run, lane, role_file(lane, "reader"))

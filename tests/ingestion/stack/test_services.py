@@ -8,6 +8,7 @@ import uuid
 
 import boto3
 import pytest
+import requests
 import sqlalchemy as sa
 from botocore import UNSIGNED
 from botocore.config import Config
@@ -151,6 +152,27 @@ def test_s3_refuses_unsigned_and_wrongly_signed_requests(settings, stack, overri
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     with pytest.raises(ClientError):
         client.list_objects_v2(Bucket=bucket)
+
+
+def test_seaweedfs_serves_no_content_behind_s3s_back(settings, stack):
+    """The filer and the volume server hold the landed objects: without the stack's JWT they
+    list nothing and serve nothing, while S3 with the keys reads the same object."""
+    client = s3_client(settings)
+    bucket = settings.require("S3_BUCKET")
+    key = f"stack-test/{uuid.uuid4().hex}/secret.json"
+    client.put_object(Bucket=bucket, Key=key, Body=b'{"private": true}\n')
+    try:
+        assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b'{"private": true}\n'
+        seaweed = stack.seaweedfs
+        filer = f"http://127.0.0.1:{seaweed.internal_port('filer')}"
+        for path in (f"/buckets/{bucket}/{key}", f"/buckets/{bucket}/stack-test/"):
+            response = requests.get(filer + path, headers={"Accept": "application/json"}, timeout=5)
+            assert response.status_code == 401, (path, response.text[:200])
+        volume = f"http://127.0.0.1:{seaweed.internal_port('volume')}"
+        for volume_id in range(1, 8):
+            assert requests.get(f"{volume}/{volume_id},01", timeout=5).status_code == 401
+    finally:
+        client.delete_object(Bucket=bucket, Key=key)
 
 
 def test_spark_thrift_reads_json_from_s3a(settings, stack):
