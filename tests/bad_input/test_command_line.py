@@ -181,13 +181,6 @@ CASES = {
         1,
         ("cannot reach Kafka at 127.0.0.1:1", "KAFKA_BOOTSTRAP_SERVERS"),
     ),
-    "report: unreachable Spark": Case(
-        "ingestion.report",
-        (),
-        1,
-        ("cannot reach the Spark Thrift Server at 127.0.0.1:1",),
-        env={"SPARK_THRIFT_PORT": "1"},
-    ),
 }
 ROLES = {"ingestion.sink": "sink", "ingestion.emulate": "emulator", "ingestion.reconcile": "reader"}
 # Lines a command may print before its error line: its own, prefixed with its name (progress,
