@@ -3,7 +3,6 @@ with the stack's generated API key in a file only its owner can read."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -36,22 +35,12 @@ class IngestApi(Service):
         """Its Kafka user's settings, which the Kafka service writes."""
         return self.layout.kafka_clients / "api.properties"
 
-    @property
-    def stamp_file(self) -> Path:
-        return self.home / "started-with.sha256"
-
-    def _stamp(self) -> str:
+    def started_with(self) -> str:
+        """Its command line and Kafka user's settings: another user or password restarts it."""
         text = " ".join(self.command_args())
         if self.client_file.exists():
             text += self.client_file.read_text(encoding="utf-8")
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def outdated(self) -> bool:
-        """Started with another Kafka user, password or command line than these."""
-        try:
-            return self.stamp_file.read_text(encoding="utf-8") != self._stamp()
-        except FileNotFoundError:
-            return True
+        return text
 
     @property
     def marker(self) -> str:
@@ -66,7 +55,6 @@ class IngestApi(Service):
 
     def command(self) -> Sequence[str]:
         write_private(self.key_file, self.creds.api_key + "\n")
-        self.stamp_file.write_text(self._stamp(), encoding="utf-8")
         return self.command_args()
 
     def command_args(self) -> list[str]:

@@ -17,7 +17,13 @@ from ingestion.errors import UserError
 from ingestion.stack import process
 from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.install import maven_jars, require_java
-from ingestion.stack.kafka_access import MECHANISM, ClientFiles, ensure_users, grant
+from ingestion.stack.kafka_access import (
+    MECHANISM,
+    ClientFiles,
+    admin_properties,
+    ensure_users,
+    grant,
+)
 from ingestion.stack.service import Service
 from ingestion.stack.tls import Authority, Identity
 from ingestion.topics import ensure_topics
@@ -195,20 +201,15 @@ class Kafka(Service):
             if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT).returncode:
                 raise UserError(f"formatting Kafka's log directory failed; see {self.log_path}")
 
-    def admin_config(self) -> dict[str, str | int]:
-        """The administrator's client settings (its certificate, on its own listener)."""
-        identity = self.admin_identity
-        return {
-            "bootstrap.servers": self.config.kafka_admin_bootstrap,
-            "security.protocol": "SSL",
-            "ssl.ca.location": str(self.authority.certificate),
-            "ssl.certificate.location": str(identity.certificate),
-            "ssl.key.location": str(identity.key),
-            "log_level": 0,
-        }
-
     def _admin(self) -> AdminClient:
-        return AdminClient(self.admin_config())
+        identity = self.admin_identity
+        properties = admin_properties(
+            self.config.kafka_admin_bootstrap,
+            self.authority.certificate,
+            identity.certificate,
+            identity.key,
+        )
+        return AdminClient({**properties, "log_level": 0})
 
     def ready(self) -> bool:
         if not process.port_open(self.config.host, self.port):

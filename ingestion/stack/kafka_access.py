@@ -69,21 +69,23 @@ class ClientFiles:
                     "ssl.ca.location": str(self.ca),
                 },
             )
-        self._write(
-            ADMIN,
-            {
-                "bootstrap.servers": admin_bootstrap,
-                "security.protocol": "SSL",
-                "ssl.ca.location": str(self.ca),
-                "ssl.certificate.location": str(admin_cert),
-                "ssl.key.location": str(admin_key),
-            },
-        )
+        self._write(ADMIN, admin_properties(admin_bootstrap, self.ca, admin_cert, admin_key))
 
     def _write(self, role: str, properties: dict[str, str]) -> None:
         text = "".join(f"{key}={value}\n" for key, value in properties.items())
         header = f"# Kafka client settings of the {role} role; written by `make up`.\n"
         write_private(self.path(role), header + text)
+
+
+def admin_properties(bootstrap: str, ca: Path, certificate: Path, key: Path) -> dict[str, str]:
+    """The administrator's client settings: its certificate, on its own listener."""
+    return {
+        "bootstrap.servers": bootstrap,
+        "security.protocol": "SSL",
+        "ssl.ca.location": str(ca),
+        "ssl.certificate.location": str(certificate),
+        "ssl.key.location": str(key),
+    }
 
 
 def ensure_users(admin: AdminClient, passwords: dict[str, str]) -> None:

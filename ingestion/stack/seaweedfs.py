@@ -102,26 +102,14 @@ class SeaweedFS(Service):
             lines += [f"[{section}]", f'key = "{key}"', "expires_after_seconds = 10", ""]
         return "\n".join(lines)
 
-    def _stamp(self) -> str:
-        text = " ".join(self._argv()) + self._security()
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    @property
-    def stamp_file(self) -> Path:
-        return self.home / "started-with.sha256"
-
-    def outdated(self) -> bool:
-        """Started with other flags or keys than these (before its JWT keys, say)."""
-        try:
-            return self.stamp_file.read_text(encoding="utf-8") != self._stamp()
-        except FileNotFoundError:
-            return True
+    def started_with(self) -> str:
+        """Its flags and JWT keys: started before them (or with others), it restarts."""
+        return " ".join(self._argv()) + self._security()
 
     def command(self) -> Sequence[str]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         write_private(self.home / "s3.json", self._identities())
         write_private(self.security_file, self._security())
-        self.stamp_file.write_text(self._stamp(), encoding="utf-8")
         return self._argv()
 
     def _argv(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -63,10 +64,30 @@ class Service(ABC):
     def configure(self) -> None:
         """Idempotent set-up once ready (users, buckets, topics)."""
 
+    def started_with(self) -> str | None:
+        """What the process depends on that is not in a file it reads itself (its command
+        line, keys, a client file): recorded at launch as a digest, and compared by
+        `outdated`. None: nothing to record."""
+        return None
+
+    @property
+    def stamp_file(self) -> Path:
+        return self.home / "started-with.sha256"
+
+    def _stamp(self) -> str | None:
+        text = self.started_with()
+        return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
     def outdated(self) -> bool:
         """True when the running process was started with settings this version of the stack
         would not give it (so `up` restarts it)."""
-        return False
+        stamp = self._stamp()
+        if stamp is None:
+            return False
+        try:
+            return self.stamp_file.read_text(encoding="utf-8") != stamp
+        except FileNotFoundError:
+            return True
 
     @property
     def address(self) -> str:
@@ -89,6 +110,9 @@ class Service(ABC):
                 )
         self.home.mkdir(parents=True, exist_ok=True)
         argv = self.command()
+        stamp = self._stamp()
+        if stamp is not None:
+            self.stamp_file.write_text(stamp, encoding="utf-8")
         self._launched = process.start_detached(
             argv,
             log_path=self.log_path,

@@ -124,15 +124,20 @@ def test_kafka_round_trip_with_acks_all(settings, stack):
         admin.delete_topics([topic])
 
 
-def test_s3_accepts_the_stack_key(settings, stack):
+@pytest.fixture
+def stack_object(settings, stack):
+    """An object put with the stack's key, (client, bucket, key); deleted afterwards."""
     client = s3_client(settings)
     bucket = settings.require("S3_BUCKET")
-    key = f"stack-test/{uuid.uuid4().hex}.json"
+    key = f"stack-test/{uuid.uuid4().hex}/object.json"
     client.put_object(Bucket=bucket, Key=key, Body=b'{"ok": true}\n')
-    try:
-        assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b'{"ok": true}\n'
-    finally:
-        client.delete_object(Bucket=bucket, Key=key)
+    yield client, bucket, key
+    client.delete_object(Bucket=bucket, Key=key)
+
+
+def test_s3_accepts_the_stack_key(stack_object):
+    client, bucket, key = stack_object
+    assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b'{"ok": true}\n'
 
 
 @pytest.mark.parametrize(
@@ -154,25 +159,19 @@ def test_s3_refuses_unsigned_and_wrongly_signed_requests(settings, stack, overri
         client.list_objects_v2(Bucket=bucket)
 
 
-def test_seaweedfs_serves_no_content_behind_s3s_back(settings, stack):
+def test_seaweedfs_serves_no_content_behind_s3s_back(stack, stack_object):
     """The filer and the volume server hold the landed objects: without the stack's JWT they
     list nothing and serve nothing, while S3 with the keys reads the same object."""
-    client = s3_client(settings)
-    bucket = settings.require("S3_BUCKET")
-    key = f"stack-test/{uuid.uuid4().hex}/secret.json"
-    client.put_object(Bucket=bucket, Key=key, Body=b'{"private": true}\n')
-    try:
-        assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b'{"private": true}\n'
-        seaweed = stack.seaweedfs
-        filer = f"http://127.0.0.1:{seaweed.internal_port('filer')}"
-        for path in (f"/buckets/{bucket}/{key}", f"/buckets/{bucket}/stack-test/"):
-            response = requests.get(filer + path, headers={"Accept": "application/json"}, timeout=5)
-            assert response.status_code == 401, (path, response.text[:200])
-        volume = f"http://127.0.0.1:{seaweed.internal_port('volume')}"
-        for volume_id in range(1, 8):
-            assert requests.get(f"{volume}/{volume_id},01", timeout=5).status_code == 401
-    finally:
-        client.delete_object(Bucket=bucket, Key=key)
+    client, bucket, key = stack_object
+    assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b'{"ok": true}\n'
+    seaweed = stack.seaweedfs
+    filer = f"http://127.0.0.1:{seaweed.internal_port('filer')}"
+    for path in (f"/buckets/{bucket}/{key}", f"/buckets/{bucket}/stack-test/"):
+        response = requests.get(filer + path, headers={"Accept": "application/json"}, timeout=5)
+        assert response.status_code == 401, (path, response.text[:200])
+    volume = f"http://127.0.0.1:{seaweed.internal_port('volume')}"
+    for volume_id in range(1, 8):
+        assert requests.get(f"{volume}/{volume_id},01", timeout=5).status_code == 401
 
 
 def test_spark_thrift_reads_json_from_s3a(settings, stack):
