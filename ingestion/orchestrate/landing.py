@@ -1,7 +1,8 @@
 """The sensor on newly landed objects: each tick lists what the sink landed past the cursor
 (object keys sort in offset order, so a listing starts after the last one seen) and asks for
-a build of the models those topics feed. One build at a time: while one is queued or running
-the tick waits; after a failed one the next tick builds everything again."""
+a build of the models those topics feed. The first build waits until every topic has landed
+something and builds everything. One build at a time: while one is queued or running the tick
+waits; after a failed one the next tick builds everything again."""
 
 from __future__ import annotations
 
@@ -102,9 +103,18 @@ def decide(newest: Mapping[str, str], cursor: Cursor, last_run: LastRun) -> Deci
         return Decision(
             everything, True, "the last build failed", Cursor(cursor.scope, objects, True)
         )
+    if topics and not cursor.seeded:
+        # The first build creates every model: a test between tables (a user's pin) cannot run
+        # before both exist, so it waits until each topic has landed something, then builds all.
+        waiting = sorted(s for s in TABLE_TOPICS.values() if not _fed(s, objects))
+        if waiting:
+            reason = f"the first build waits for a first object in {', '.join(waiting)}"
+            return Decision(frozenset(), False, reason, Cursor(cursor.scope, objects, False))
+        everything = frozenset(TABLE_TOPICS.values())
+        return Decision(everything, True, "the first build", Cursor(cursor.scope, objects, True))
     if topics:
         reason = f"new objects in {', '.join(sorted(topics))}"
-        return Decision(topics, not cursor.seeded, reason, Cursor(cursor.scope, objects, True))
+        return Decision(topics, False, reason, Cursor(cursor.scope, objects, True))
     return Decision(
         frozenset(), False, "nothing new landed", Cursor(cursor.scope, objects, cursor.seeded)
     )
@@ -176,8 +186,8 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
         default_status=DefaultSensorStatus.RUNNING,
         target=models | seeds,
         description="Builds the models that newly landed objects feed (incremental), one "
-        "build at a time. The first build loads the seeds too; after a failed build the "
-        "next builds everything again.",
+        "build at a time. The first build waits for every topic, then builds all of it with "
+        "the seeds; after a failed build the next builds everything again.",
     )
     def landed_objects(context: SensorEvaluationContext, pipeline: Pipeline) -> Any:
         settings = pipeline.settings()
