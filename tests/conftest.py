@@ -13,7 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -77,17 +77,32 @@ def run():
     return run_module
 
 
+FIGURES = REPO / "target" / "faults"
+
+
+@pytest.fixture
+def figures(request) -> Iterator[dict[str, Any]]:
+    """A fault test's figures, written to target/faults/<test>.json (`make chaos` prints them)."""
+    values: dict[str, Any] = {}
+    yield values
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    (FIGURES / f"{request.node.name}.json").write_text(json.dumps(values, indent=2) + "\n")
+
+
 @dataclass
 class Lane:
     prefix: str
     topics_dir: str
     bucket: str
     settings: Any
+    # The settings of the stack the lane is on, for a stack other than the default one.
+    stack_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
         """What a command needs to work in this lane."""
         return {
+            **self.stack_env,
             "PINTEREST_TOPIC_PREFIX": self.prefix,
             "SINK_TOPICS_DIR": self.topics_dir,
             "SINK_GROUP": f"{self.prefix}-s3-sink",
@@ -201,10 +216,11 @@ class Lane:
 
 
 @contextmanager
-def open_lane(settings: Settings) -> Iterator[Lane]:
+def open_lane(settings: Settings, stack_env: dict[str, str] | None = None) -> Iterator[Lane]:
     """A lane with its topics created; its topics and objects are removed afterwards."""
     prefix = f"t{uuid.uuid4().hex[:10]}"
-    lane = Lane(prefix, f"test-{prefix}/topics", settings.require("S3_BUCKET"), settings)
+    bucket = settings.require("S3_BUCKET")
+    lane = Lane(prefix, f"test-{prefix}/topics", bucket, settings, dict(stack_env or {}))
     admin = AdminClient(lane.kafka("admin"))
     ensure_topics(admin, prefix, int(settings.require("PINTEREST_TOPIC_PARTITIONS")))
     grant(admin, prefix)
@@ -273,9 +289,13 @@ def warehouse(lane) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def contexts(settings, stack) -> Any:
-    """For fixtures of a wider scope than a test: `with contexts.lane() as lane`, and
+    """For fixtures of a wider scope than a test: `with contexts.lane() as lane` (or a lane on
+    another stack: `contexts.lane(its_settings, its_env)`), and
     `with contexts.warehouse(lane) as cursor`."""
-    return SimpleNamespace(lane=lambda: open_lane(settings), warehouse=open_warehouse)
+    return SimpleNamespace(
+        lane=lambda other=None, stack_env=None: open_lane(other or settings, stack_env),
+        warehouse=open_warehouse,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "daemon, with all state under .local/ (or $PINTEREST_STATE_DIR). Each port moves "
             "with a setting: PINTEREST_MYSQL_PORT, PINTEREST_KAFKA_PORT, "
             "PINTEREST_KAFKA_CONTROLLER_PORT, PINTEREST_KAFKA_ADMIN_PORT, PINTEREST_S3_PORT, "
-            "PINTEREST_THRIFT_PORT, PINTEREST_API_PORT, PINTEREST_DAGSTER_PORT."
+            "PINTEREST_THRIFT_PORT, PINTEREST_API_PORT, PINTEREST_DAGSTER_PORT. "
+            "PINTEREST_KAFKA_BROKERS=3 starts a cluster of three Kafka brokers (broker n on "
+            "each Kafka port + 10 x (n - 1))."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -78,6 +78,15 @@ PORT_SETTINGS = {
 }
 
 
+BROKERS_SETTING = "PINTEREST_KAFKA_BROKERS"
+# One broker, or a cluster of three: a controller quorum of three survives the loss of one, and
+# replication factor 3 with min.insync.replicas 2 keeps every acknowledged record on two.
+BROKER_COUNTS = (1, 3)
+# Broker n (from 1) binds each Kafka port plus this times n - 1.
+BROKER_PORT_STEP = 10
+KAFKA_PORT_FIELDS = ("kafka_port", "kafka_controller_port", "kafka_admin_port")
+
+
 @dataclass(frozen=True)
 class StackConfig:
     """Names and ports of the local stack; each port can be moved (PORT_SETTINGS)."""
@@ -89,6 +98,7 @@ class StackConfig:
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     kafka_admin_port: int = 9094  # the administrator's listener (client certificate)
+    kafka_brokers: int = 1
     topic_prefix: str = "pinterest"
     partitions: int = 3
     s3_port: int = 8333
@@ -106,15 +116,25 @@ class StackConfig:
             field: _port(settings, name, getattr(defaults, field))
             for field, name in PORT_SETTINGS.items()
         }
+        brokers = settings.require_int(BROKERS_SETTING, defaults.kafka_brokers)
+        if brokers not in BROKER_COUNTS:
+            raise UserError(
+                f"{BROKERS_SETTING} must be 1 (one broker) or 3 (a cluster), got {brokers}"
+            )
         taken: dict[int, str] = {}
         for field, port in ports.items():
-            if port in taken:
-                raise UserError(
-                    f"{PORT_SETTINGS[field]} and {taken[port]} are both {port}: "
-                    "give each service a port of its own"
-                )
-            taken[port] = PORT_SETTINGS[field]
+            for index in range(brokers if field in KAFKA_PORT_FIELDS else 1):
+                bound, name = port + index * BROKER_PORT_STEP, PORT_SETTINGS[field]
+                if index:
+                    name += f" + {index * BROKER_PORT_STEP} (broker {index + 1})"
+                if bound in taken:
+                    raise UserError(
+                        f"{name} and {taken[bound]} are both {bound}: "
+                        "give each service a port of its own"
+                    )
+                taken[bound] = name
         return cls(
+            kafka_brokers=brokers,
             topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or defaults.topic_prefix,
             partitions=settings.require_int("PINTEREST_TOPIC_PARTITIONS", defaults.partitions),
             bucket=settings.get("S3_BUCKET") or defaults.bucket,
@@ -126,12 +146,23 @@ class StackConfig:
         return {name: str(getattr(self, field)) for field, name in PORT_SETTINGS.items()}
 
     @property
+    def kafka_nodes(self) -> range:
+        """The brokers' node ids (each is a controller too)."""
+        return range(1, self.kafka_brokers + 1)
+
+    def kafka_ports(self, node: int) -> tuple[int, int, int]:
+        """Broker `node`'s (client, controller, administrator) ports."""
+        step = (node - 1) * BROKER_PORT_STEP
+        return tuple(getattr(self, field) + step for field in KAFKA_PORT_FIELDS)  # type: ignore[return-value]
+
+    @property
     def kafka_bootstrap(self) -> str:
-        return f"{self.host}:{self.kafka_port}"
+        """Every broker, so that a client starts while any one of them is down."""
+        return ",".join(f"{self.host}:{self.kafka_ports(n)[0]}" for n in self.kafka_nodes)
 
     @property
     def kafka_admin_bootstrap(self) -> str:
-        return f"{self.host}:{self.kafka_admin_port}"
+        return ",".join(f"{self.host}:{self.kafka_ports(n)[2]}" for n in self.kafka_nodes)
 
     @property
     def s3_endpoint(self) -> str:

@@ -1,8 +1,10 @@
-"""Apache Kafka in KRaft mode: one process that is both broker and controller.
+"""Apache Kafka in KRaft mode: one process that is both broker and controller, or three such
+processes (`PINTEREST_KAFKA_BROKERS=3`) that form a controller quorum of three, with topics
+replicated three times and written to at least two.
 
-Three listeners: clients sign in with SCRAM-SHA-512 over TLS (as on MSK with SASL_SSL); the
-stack's administrator and the controller present certificates of the stack's CA. An ACL
-authorizer denies whatever no ACL allows."""
+Three listeners per broker: clients sign in with SCRAM-SHA-512 over TLS (as on MSK with
+SASL_SSL); the stack's administrator, the other brokers and the controllers present
+certificates of the stack's CA. An ACL authorizer denies whatever no ACL allows."""
 
 from __future__ import annotations
 
@@ -15,7 +17,15 @@ from confluent_kafka.admin import AdminClient
 
 from ingestion.errors import UserError
 from ingestion.stack import process
-from ingestion.stack.config import PORT_SETTINGS, write_private
+from ingestion.stack.config import (
+    BROKERS_SETTING,
+    KAFKA_PORT_FIELDS,
+    PORT_SETTINGS,
+    Credentials,
+    Layout,
+    StackConfig,
+    write_private,
+)
 from ingestion.stack.install import maven_jars, require_java
 from ingestion.stack.kafka_access import (
     MECHANISM,
@@ -53,21 +63,36 @@ Configuration:
 
 
 class Kafka(Service):
-    name = "kafka"
+    """Broker `node` (from 1) of the stack's cluster; the first keeps its state in
+    `.local/kafka` (with the CA and the client files), broker n in `.local/kafka-<n>`."""
+
+    def __init__(
+        self, layout: Layout, config: StackConfig, creds: Credentials, node: int = 1
+    ) -> None:
+        super().__init__(layout, config, creds)
+        self.node = node
+        self.name = "kafka" if node == 1 else f"kafka-{node}"
 
     @property
     def port(self) -> int:
-        return self.config.kafka_port
+        return self.config.kafka_ports(self.node)[0]
 
     def ports(self) -> dict[int, str | None]:
         return {
-            getattr(self.config, field): PORT_SETTINGS[field]
-            for field in ("kafka_port", "kafka_controller_port", "kafka_admin_port")
+            port: PORT_SETTINGS[field]
+            for port, field in zip(
+                self.config.kafka_ports(self.node), KAFKA_PORT_FIELDS, strict=True
+            )
         }
 
     @property
+    def first(self) -> Path:
+        """The first broker's folder: the cluster's id, its shape, the CA, the client files."""
+        return self.layout.service_dir("kafka")
+
+    @property
     def libs(self) -> Path:
-        return self.home / "libs"
+        return self.first / "libs"  # one copy of the jars for every broker
 
     @property
     def properties(self) -> Path:
@@ -95,6 +120,7 @@ class Kafka(Service):
 
     def install(self) -> None:
         require_java()
+        self._check_shape()
         maven_jars(POM, self.libs, self.layout.logs / "maven-kafka.log")
         self.authority.ensure(BROKER_CN, ADMIN_CN)
         self.client_files.write(
@@ -104,17 +130,59 @@ class Kafka(Service):
             self.admin_identity.key,
         )
 
+    def _check_shape(self) -> None:
+        """A cluster's storage is formatted for its quorum: refuse to start one formatted for
+        another broker count rather than lose its topics."""
+        if not (self.first / "data" / "meta.properties").exists():
+            return
+        shape = self.first / "brokers"
+        formatted = int(shape.read_text()) if shape.exists() else 1
+        if formatted != self.config.kafka_brokers:
+            raise UserError(
+                f"Kafka's data in {self.first} is of a cluster of {formatted} "
+                f"broker{'s' if formatted > 1 else ''}, and "
+                f"{BROKERS_SETTING} is {self.config.kafka_brokers}: set it back to {formatted}, "
+                f"or start a new cluster (its topics are lost): `make down`, then remove "
+                f"{self.first} and {self.layout.service_dir('kafka')}-*"
+            )
+
+    def _quorum(self) -> list[str]:
+        """How this node finds the controllers: one standalone controller, or three voters."""
+        host = self.config.host
+        if self.config.kafka_brokers == 1:
+            return [f"controller.quorum.bootstrap.servers={host}:{self.config.kafka_ports(1)[1]}"]
+        voters = ",".join(
+            f"{n}@{host}:{self.config.kafka_ports(n)[1]}" for n in self.config.kafka_nodes
+        )
+        return [f"controller.quorum.voters={voters}"]
+
+    def _replication(self) -> list[str]:
+        """One copy on one broker; on a cluster three, of which two must have a write."""
+        copies, in_sync = (1, 1) if self.config.kafka_brokers == 1 else (3, 2)
+        lines = [
+            f"offsets.topic.replication.factor={copies}",
+            f"share.coordinator.state.topic.replication.factor={copies}",
+            f"transaction.state.log.replication.factor={copies}",
+            f"transaction.state.log.min.isr={in_sync}",
+        ]
+        if copies > 1:
+            lines += [
+                f"default.replication.factor={copies}",
+                f"min.insync.replicas={in_sync}",
+                f"share.coordinator.state.topic.min.isr={in_sync}",
+            ]
+        return lines
+
     def _server_properties(self) -> str:
-        host, port = self.config.host, self.port
-        controller = self.config.kafka_controller_port
-        admin = self.config.kafka_admin_port
+        host = self.config.host
+        port, controller, admin = self.config.kafka_ports(self.node)
         broker = self.broker_identity
         scram_login = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         return "\n".join(
             [
                 "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.bootstrap.servers={host}:{controller}",
+                f"node.id={self.node}",
+                *self._quorum(),
                 f"listeners=CLIENT://{host}:{port},INTERNAL://{host}:{admin},"
                 f"CONTROLLER://{host}:{controller}",
                 f"advertised.listeners=CLIENT://{host}:{port},INTERNAL://{host}:{admin}",
@@ -139,10 +207,7 @@ class Kafka(Service):
                 # Topics are created by the pipeline with a known partition count.
                 "auto.create.topics.enable=false",
                 f"num.partitions={self.config.partitions}",
-                "offsets.topic.replication.factor=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                *self._replication(),
                 "group.initial.rebalance.delay.ms=0",
                 # Up to 10 MB values so that oversized poison records reach the DLQ path.
                 "message.max.bytes=10485760",
@@ -180,31 +245,44 @@ class Kafka(Service):
             str(self.properties),
         )
 
-    def _format_storage(self) -> None:
-        cluster_id = subprocess.run(
+    def _cluster_id(self) -> str:
+        """The id every broker's storage is formatted with, made once."""
+        saved = self.first / "cluster-id"
+        if saved.exists():
+            return saved.read_text(encoding="ascii").strip()
+        printed = subprocess.run(
             self._java("kafka.tools.StorageTool", "random-uuid"),
             capture_output=True,
             text=True,
         ).stdout.split()
-        if not cluster_id:
+        if not printed:
             raise UserError(f"Kafka's StorageTool did not print a cluster id; see {self.log_path}")
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(printed[-1] + "\n", encoding="ascii")
+        return printed[-1]
+
+    def _format_storage(self) -> None:
         argv = self._java(
             "kafka.tools.StorageTool",
             "format",
             "--cluster-id",
-            cluster_id[-1],
+            self._cluster_id(),
             "--config",
             str(self.properties),
-            "--standalone",
         )
+        if self.config.kafka_brokers == 1:
+            argv.append(
+                "--standalone"
+            )  # a quorum of this one controller (the voters are static otherwise)
         with self.log_path.open("ab") as log:
             if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT).returncode:
                 raise UserError(f"formatting Kafka's log directory failed; see {self.log_path}")
+        (self.first / "brokers").write_text(f"{self.config.kafka_brokers}\n", encoding="ascii")
 
-    def _admin(self) -> AdminClient:
+    def _admin(self, bootstrap: str | None = None) -> AdminClient:
         identity = self.admin_identity
         properties = admin_properties(
-            self.config.kafka_admin_bootstrap,
+            bootstrap or self.config.kafka_admin_bootstrap,
             self.authority.certificate,
             identity.certificate,
             identity.key,
@@ -212,22 +290,26 @@ class Kafka(Service):
         return AdminClient({**properties, "log_level": 0})
 
     def ready(self) -> bool:
+        """This broker serves the cluster's metadata and is registered in it."""
         if not process.port_open(self.config.host, self.port):
             return False
+        own = f"{self.config.host}:{self.config.kafka_ports(self.node)[2]}"
         try:
-            self._admin().list_topics(timeout=2)
+            metadata = self._admin(own).list_topics(timeout=2)
         except KafkaException:
             return False
-        return True
+        return self.node in metadata.brokers
 
     def configure(self) -> None:
-        ensure_users(self._admin(), self.creds.kafka_passwords)
-        self.open_prefix(self.config.topic_prefix)
+        # The users and topics once every broker is up: a topic takes three replicas.
+        if self.node == self.config.kafka_brokers:
+            ensure_users(self._admin(), self.creds.kafka_passwords)
+            self.open_prefix(self.config.topic_prefix)
 
     def open_prefix(self, prefix: str, group: str | None = None) -> list[str]:
         """Create a prefix's topics and grant each user its job on them; the topics created."""
         if self.pid() is None or not self.ready():
-            raise UserError("Kafka is not running: run `make up` first")
+            raise UserError(f"Kafka ({self.name}) is not running: run `make up` first")
         admin = self._admin()
         created = ensure_topics(admin, prefix, self.config.partitions)
         grant(admin, prefix, group)

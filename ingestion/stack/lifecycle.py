@@ -12,7 +12,14 @@ from pathlib import Path
 from ingestion.kafka_client import config_var
 from ingestion.settings import Settings
 from ingestion.stack.api import IngestApi
-from ingestion.stack.config import Credentials, Layout, StackConfig, write_private
+from ingestion.stack.config import (
+    BROKER_COUNTS,
+    BROKERS_SETTING,
+    Credentials,
+    Layout,
+    StackConfig,
+    write_private,
+)
 from ingestion.stack.dagster import DagsterDaemon, DagsterWebserver
 from ingestion.stack.kafka import Kafka
 from ingestion.stack.kafka_access import ROLES as KAFKA_ROLES
@@ -37,6 +44,8 @@ class Stack:
     api: IngestApi
     dagster_ui: DagsterWebserver
     dagster_daemon: DagsterDaemon
+    # Every broker a cluster may have: those past the count are only ever stopped.
+    all_brokers: tuple[Kafka, ...]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Stack:
@@ -55,12 +64,18 @@ class Stack:
             IngestApi(*args),
             DagsterWebserver(*args),
             DagsterDaemon(*args),
+            tuple(Kafka(*args, node=n) for n in range(1, max(BROKER_COUNTS) + 1)),
         )
+
+    @property
+    def brokers(self) -> list[Kafka]:
+        """The brokers of the cluster in force; the first is `kafka`."""
+        return [self.kafka, *self.all_brokers[1 : self.config.kafka_brokers]]
 
     @property
     def services(self) -> list[Service]:
         """In start order; stopped in reverse."""
-        return [self.mariadb, self.kafka, self.seaweedfs, self.spark, self.api]
+        return [self.mariadb, *self.brokers, self.seaweedfs, self.spark, self.api]
 
     @property
     def orchestrator(self) -> list[Service]:
@@ -73,6 +88,7 @@ class Stack:
             "PINTEREST_DB_URL": self.mariadb.reader_url,
             "PINTEREST_DB_ADMIN_URL": self.mariadb.admin_url,
             "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap,
+            BROKERS_SETTING: str(config.kafka_brokers),
             **{config_var(role): str(self.kafka.client_files.path(role)) for role in KAFKA_ROLES},
             "PINTEREST_TOPIC_PREFIX": config.topic_prefix,
             "PINTEREST_TOPIC_PARTITIONS": str(config.partitions),
@@ -144,8 +160,13 @@ def start(services: list[Service], report: Report) -> None:
 
 
 def down(stack: Stack, report: Report) -> None:
+    # Brokers of a larger cluster than the one in force too, if a run left them.
+    extra = [broker for broker in stack.all_brokers[1:] if broker not in stack.brokers]
     for service in reversed(stack.services + stack.orchestrator):
         report(f"{service.name:<14} {'stopped' if service.stop() else 'was not running'}")
+    for broker in extra:
+        if broker.stop():
+            report(f"{broker.name:<14} stopped")
 
 
 def status(stack: Stack, report: Report) -> bool:

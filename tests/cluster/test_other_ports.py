@@ -1,38 +1,27 @@
-"""A second stack on other ports and in another state folder, beside the default one: a small
-pipeline runs end to end on it (MySQL -> Kafka -> S3 -> dbt staging, reconciled), then it is
-stopped. Shows that every port moves with its setting and that nothing assumes a default."""
+"""The second stack (the cluster, on other ports and in another state folder) beside the
+default one: a small pipeline runs end to end on it (MySQL -> Kafka -> S3 -> dbt staging,
+reconciled). Shows that every port moves with its setting and that nothing assumes a default
+port or a single broker."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
+from ingestion.errors import UserError
 from ingestion.settings import Settings, parse_env_file
 from ingestion.stack import process
 from ingestion.stack.config import PORT_SETTINGS, Credentials, Layout, StackConfig
+from ingestion.stack.kafka import Kafka
 from ingestion.stack.seaweedfs import SeaweedFS
+from ingestion.topics import topic_names
 
-REPO = Path(__file__).resolve().parents[1]
-STATE = REPO / ".local" / "other-ports"
-# Away from the defaults and from each other (SeaweedFS's inner ports follow its S3 port).
-PORTS = {
-    "PINTEREST_MYSQL_PORT": "23306",
-    "PINTEREST_KAFKA_PORT": "29092",
-    "PINTEREST_KAFKA_CONTROLLER_PORT": "29093",
-    "PINTEREST_KAFKA_ADMIN_PORT": "29094",
-    "PINTEREST_S3_PORT": "28333",
-    "PINTEREST_THRIFT_PORT": "30000",
-    "PINTEREST_API_PORT": "28082",
-    "PINTEREST_DAGSTER_PORT": "23000",
-}
 POSTS = 300
 
 
@@ -45,65 +34,33 @@ def process_listening() -> Iterator[int]:
         yield server.getsockname()[1]
 
 
-def command(*argv: str, env: dict[str, str], timeout: float = 600) -> str:
-    result = subprocess.run(
-        list(argv), cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
+def test_the_settings_file_holds_the_ports_in_force(cluster):
+    written = parse_env_file(cluster.stack.layout.stack_env.read_text())
+    assert set(PORT_SETTINGS.values()) < set(cluster.asked)  # every port moved, and the shape
+    for name, value in cluster.asked.items():
+        assert written[name] == value
+    assert written["PINTEREST_KAFKA_BROKERS"] == "3"
+    assert written["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:29092,127.0.0.1:29102,127.0.0.1:29112"
+    assert written["S3_ENDPOINT_URL"] == "http://127.0.0.1:28333"
+    assert written["SPARK_THRIFT_PORT"] == "30000"
+    assert ":23306/" in written["PINTEREST_DB_URL"]
+    assert written["INGEST_API_URL"] == "http://127.0.0.1:28082"
 
 
-@pytest.fixture(scope="module")
-def other_stack(stack):
-    """The second stack's settings file, as its `up` wrote it; stopped afterwards."""
-    env = {
-        **os.environ,
-        **PORTS,
-        "PINTEREST_STATE_DIR": str(STATE),
-        "PINTEREST_STACK_ENV": str(STATE / "stack.env"),
-    }
+def test_a_pipeline_runs_end_to_end_on_other_ports(cluster):
     python = sys.executable
-
-    def down() -> None:
-        subprocess.run(
-            [python, "-m", "ingestion.stack", "down"], cwd=REPO, env=env, capture_output=True
-        )
-
-    # From nothing, as on a new machine: a run before may have left data or processes.
-    down()
-    shutil.rmtree(STATE, ignore_errors=True)
-    try:
-        command(python, "-m", "ingestion.stack", "up", env=env, timeout=900)
-        yield {**env, **parse_env_file((STATE / "stack.env").read_text())}
-    finally:
-        down()
-
-
-def test_the_settings_file_holds_the_ports_in_force(other_stack):
-    for name, port in PORTS.items():
-        assert other_stack[name] == port
-    assert other_stack["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:29092"
-    assert other_stack["S3_ENDPOINT_URL"] == "http://127.0.0.1:28333"
-    assert other_stack["SPARK_THRIFT_PORT"] == "30000"
-    assert ":23306/" in other_stack["PINTEREST_DB_URL"]
-    assert other_stack["INGEST_API_URL"] == "http://127.0.0.1:28082"
-
-
-def test_a_pipeline_runs_end_to_end_on_other_ports(other_stack):
-    python = sys.executable
-    env = other_stack
-    command(python, "-m", "ingestion.generate", "--rows", str(POSTS), "--truncate", env=env)
-    emulated = command(python, "-m", "ingestion.emulate", env=env)
+    command = cluster.command
+    command(python, "-m", "ingestion.generate", "--rows", str(POSTS), "--truncate")
+    emulated = command(python, "-m", "ingestion.emulate")
     assert f"{3 * POSTS:,} messages delivered" in emulated
     # A new broker creates its offsets topic as the first group joins: give it time.
-    landed = command(python, "-m", "ingestion.sink", "--until-idle", "15", env=env)
+    landed = command(python, "-m", "ingestion.sink", "--until-idle", "15")
     assert f"{3 * POSTS:,} records landed" in landed
     dbt = str(Path(python).with_name("dbt"))
-    command(dbt, "build", "--select", "+staging", "--exclude", "test_type:unit", env=env)
+    command(dbt, "build", "--select", "+staging", "--exclude", "test_type:unit")
     # Every stage holds every record: MySQL, Kafka, S3 and staging, on this stack's ports.
-    reconciled = command(
-        python, "-m", "ingestion.reconcile", "--output", str(STATE / "reconcile.json"), env=env
-    )
+    output = cluster.stack.layout.state / "reconcile.json"
+    reconciled = command(python, "-m", "ingestion.reconcile", "--output", str(output))
     assert "reconciled: every record is accounted for" in reconciled
     # The default stack was not touched: its services still answer on their own ports.
     for port in (3306, 9092, 8333, 10000):
@@ -128,4 +85,63 @@ def test_two_services_on_one_port_are_refused(tmp_path):
     )
     with pytest.raises(Exception, match="PINTEREST_API_PORT and PINTEREST_THRIFT_PORT are both"):
         StackConfig.from_settings(settings)
-    assert set(PORT_SETTINGS.values()) == set(PORTS)
+
+
+def test_each_broker_of_a_cluster_has_ports_of_its_own(tmp_path):
+    settings = Settings.load(
+        {
+            "PINTEREST_STACK_ENV": str(tmp_path / "none.env"),
+            "PINTEREST_KAFKA_BROKERS": "3",
+            "PINTEREST_API_PORT": "9102",
+        }
+    )
+    with pytest.raises(
+        Exception,
+        match=r"PINTEREST_API_PORT and PINTEREST_KAFKA_PORT \+ 10 \(broker 2\) are both 9102",
+    ):
+        StackConfig.from_settings(settings)
+    # Beside one broker, 9102 is free.
+    one = StackConfig.from_settings(
+        Settings.load(
+            {"PINTEREST_STACK_ENV": str(tmp_path / "none.env"), "PINTEREST_API_PORT": "9102"}
+        )
+    )
+    assert (one.kafka_bootstrap, one.api_port) == ("127.0.0.1:9092", 9102)
+
+
+@pytest.mark.parametrize("count", ["2", "4", "0"])
+def test_a_cluster_is_one_broker_or_three(tmp_path, count):
+    settings = Settings.load(
+        {"PINTEREST_STACK_ENV": str(tmp_path / "none.env"), "PINTEREST_KAFKA_BROKERS": count}
+    )
+    with pytest.raises(
+        Exception, match=f"PINTEREST_KAFKA_BROKERS must be 1 .* or 3 .*, got {count}"
+    ):
+        StackConfig.from_settings(settings)
+
+
+def test_topics_are_replicated_on_three_brokers_and_written_to_two(cluster_lane):
+    admin = AdminClient(cluster_lane.kafka("admin"))
+    metadata = admin.list_topics(timeout=10)
+    assert sorted(metadata.brokers) == [1, 2, 3]
+    names = topic_names(cluster_lane.prefix)
+    for name in names:
+        partitions = metadata.topics[name].partitions.values()
+        assert len(partitions) == 12, name
+        assert all(sorted(p.replicas) == [1, 2, 3] and len(p.isrs) == 3 for p in partitions)
+    resources = [ConfigResource(ResourceType.TOPIC, name) for name in names]
+    for future in admin.describe_configs(resources).values():
+        assert future.result()["min.insync.replicas"].value == "2"
+
+
+def test_a_cluster_is_not_started_on_the_data_of_another_size(tmp_path):
+    layout = Layout(tmp_path)
+    (tmp_path / "kafka" / "data").mkdir(parents=True)
+    (tmp_path / "kafka" / "data" / "meta.properties").write_text("node.id=1\n")
+    cluster = Kafka(layout, StackConfig(kafka_brokers=3), Credentials.generate(), node=2)
+    with pytest.raises(UserError, match=r"cluster of 1 broker, and PINTEREST_KAFKA_BROKERS is 3"):
+        cluster.install()
+    (tmp_path / "kafka" / "brokers").write_text("3\n")
+    single = Kafka(layout, StackConfig(), Credentials.generate())
+    with pytest.raises(UserError, match=r"cluster of 3 brokers, and PINTEREST_KAFKA_BROKERS is 1"):
+        single.install()
