@@ -20,9 +20,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "daemon, with all state under .local/ (or $PINTEREST_STATE_DIR). Each port moves "
             "with a setting: PINTEREST_MYSQL_PORT, PINTEREST_KAFKA_PORT, "
             "PINTEREST_KAFKA_CONTROLLER_PORT, PINTEREST_KAFKA_ADMIN_PORT, PINTEREST_S3_PORT, "
-            "PINTEREST_THRIFT_PORT, PINTEREST_API_PORT, PINTEREST_DAGSTER_PORT. "
-            "PINTEREST_KAFKA_BROKERS=3 starts a cluster of three Kafka brokers (broker n on "
-            "each Kafka port + 10 x (n - 1))."
+            "PINTEREST_THRIFT_PORT, PINTEREST_API_PORT, PINTEREST_DAGSTER_PORT, "
+            "PINTEREST_SPARK_MASTER_PORT. PINTEREST_KAFKA_BROKERS=3 starts a cluster of three "
+            "Kafka brokers (broker n on each Kafka port + 10 x (n - 1)); "
+            "PINTEREST_SPARK_WORKERS=N a Spark standalone master (7077) with N workers for the "
+            "Thrift server."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -75,6 +75,7 @@ PORT_SETTINGS = {
     "thrift_port": "PINTEREST_THRIFT_PORT",
     "api_port": "PINTEREST_API_PORT",
     "dagster_port": "PINTEREST_DAGSTER_PORT",
+    "spark_master_port": "PINTEREST_SPARK_MASTER_PORT",
 }
 
 
@@ -85,6 +86,10 @@ BROKER_COUNTS = (1, 3)
 # Broker n (from 1) binds each Kafka port plus this times n - 1.
 BROKER_PORT_STEP = 10
 KAFKA_PORT_FIELDS = ("kafka_port", "kafka_controller_port", "kafka_admin_port")
+WORKERS_SETTING = "PINTEREST_SPARK_WORKERS"
+MOST_WORKERS = 8
+# The standalone master's web UI, and worker n's port and web UI, follow the master's port.
+SPARK_UI_STEP = 1000
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,8 @@ class StackConfig:
     thrift_user: str = "pinterest"
     api_port: int = 8082  # the Kafka REST Proxy's
     dagster_port: int = 3000  # Dagster's UI
+    spark_master_port: int = 7077  # a standalone master, when there are workers
+    spark_workers: int = 0  # 0: the Thrift server runs Spark in local mode
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -133,8 +140,15 @@ class StackConfig:
                         "give each service a port of its own"
                     )
                 taken[bound] = name
+        workers = settings.require_int(WORKERS_SETTING, defaults.spark_workers)
+        if not 0 <= workers <= MOST_WORKERS:
+            raise UserError(
+                f"{WORKERS_SETTING} must be 0 (Spark in local mode) to {MOST_WORKERS} "
+                f"(a standalone master with that many workers), got {workers}"
+            )
         return cls(
             kafka_brokers=brokers,
+            spark_workers=workers,
             topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or defaults.topic_prefix,
             partitions=settings.require_int("PINTEREST_TOPIC_PARTITIONS", defaults.partitions),
             bucket=settings.get("S3_BUCKET") or defaults.bucket,
@@ -165,6 +179,15 @@ class StackConfig:
         return ",".join(f"{self.host}:{self.kafka_ports(n)[2]}" for n in self.kafka_nodes)
 
     @property
+    def spark_master_url(self) -> str:
+        return f"spark://{self.host}:{self.spark_master_port}"
+
+    def spark_worker_ports(self, worker: int) -> tuple[int, int]:
+        """Worker `worker`'s (from 1) port and web UI port."""
+        port = self.spark_master_port + worker
+        return port, port + SPARK_UI_STEP
+
+    @property
     def s3_endpoint(self) -> str:
         return f"http://{self.host}:{self.s3_port}"
 
@@ -184,6 +207,7 @@ class Credentials:
     kafka_reader_password: str
     thrift_password: str
     seaweedfs_jwt_secret: str
+    spark_secret: str  # what a standalone master, its workers and the Thrift server share
 
     @property
     def kafka_passwords(self) -> dict[str, str]:
@@ -212,6 +236,7 @@ class Credentials:
             kafka_reader_password=token(32),
             thrift_password=token(32),
             seaweedfs_jwt_secret=token(48),
+            spark_secret=token(48),
         )
 
     @classmethod

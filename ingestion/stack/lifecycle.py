@@ -15,6 +15,8 @@ from ingestion.stack.api import IngestApi
 from ingestion.stack.config import (
     BROKER_COUNTS,
     BROKERS_SETTING,
+    MOST_WORKERS,
+    WORKERS_SETTING,
     Credentials,
     Layout,
     StackConfig,
@@ -27,6 +29,7 @@ from ingestion.stack.mariadb import MariaDB
 from ingestion.stack.seaweedfs import SeaweedFS
 from ingestion.stack.service import Service
 from ingestion.stack.spark import SparkThrift
+from ingestion.stack.spark_cluster import SparkMaster, SparkWorker
 
 # The repo root: this package is installed in editable mode from it.
 EXAMPLE_PROFILE = Path(__file__).resolve().parents[2] / "profiles.example.yml"
@@ -46,6 +49,9 @@ class Stack:
     dagster_daemon: DagsterDaemon
     # Every broker a cluster may have: those past the count are only ever stopped.
     all_brokers: tuple[Kafka, ...]
+    spark_master: SparkMaster
+    # Every worker there may be; those past PINTEREST_SPARK_WORKERS are only ever stopped.
+    all_workers: tuple[SparkWorker, ...]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Stack:
@@ -53,6 +59,7 @@ class Stack:
         config = StackConfig.from_settings(settings)
         creds = Credentials.load_or_create(layout.credentials)
         args = (layout, config, creds)
+        master = SparkMaster(*args)
         return cls(
             layout,
             config,
@@ -65,6 +72,8 @@ class Stack:
             DagsterWebserver(*args),
             DagsterDaemon(*args),
             tuple(Kafka(*args, node=n) for n in range(1, max(BROKER_COUNTS) + 1)),
+            master,
+            tuple(SparkWorker(*args, master, n) for n in range(1, MOST_WORKERS + 1)),
         )
 
     @property
@@ -73,9 +82,22 @@ class Stack:
         return [self.kafka, *self.all_brokers[1 : self.config.kafka_brokers]]
 
     @property
+    def spark_cluster(self) -> list[Service]:
+        """The standalone master and its workers the Thrift server runs on; none in local mode."""
+        workers = self.config.spark_workers
+        return [self.spark_master, *self.all_workers[:workers]] if workers else []
+
+    @property
     def services(self) -> list[Service]:
         """In start order; stopped in reverse."""
-        return [self.mariadb, *self.brokers, self.seaweedfs, self.spark, self.api]
+        return [
+            self.mariadb,
+            *self.brokers,
+            self.seaweedfs,
+            *self.spark_cluster,
+            self.spark,
+            self.api,
+        ]
 
     @property
     def orchestrator(self) -> list[Service]:
@@ -99,6 +121,7 @@ class Stack:
             "S3_SECRET_ACCESS_KEY": creds.s3_secret_key,
             "SPARK_THRIFT_HOST": config.host,
             "SPARK_THRIFT_PORT": str(config.thrift_port),
+            WORKERS_SETTING: str(config.spark_workers),
             "SPARK_THRIFT_USER": config.thrift_user,
             "SPARK_THRIFT_PASSWORD": creds.thrift_password,
             "DBT_PROFILES_DIR": str(self.layout.dbt_profiles_dir),
@@ -160,13 +183,14 @@ def start(services: list[Service], report: Report) -> None:
 
 
 def down(stack: Stack, report: Report) -> None:
-    # Brokers of a larger cluster than the one in force too, if a run left them.
-    extra = [broker for broker in stack.all_brokers[1:] if broker not in stack.brokers]
+    # Brokers and Spark workers of a larger cluster than the one in force too, if a run left them.
+    spared = [*stack.all_brokers[1:], stack.spark_master, *stack.all_workers]
+    extra = [service for service in spared if service not in stack.services]
     for service in reversed(stack.services + stack.orchestrator):
         report(f"{service.name:<14} {'stopped' if service.stop() else 'was not running'}")
-    for broker in extra:
-        if broker.stop():
-            report(f"{broker.name:<14} stopped")
+    for service in extra:
+        if service.stop():
+            report(f"{service.name:<14} stopped")
 
 
 def status(stack: Stack, report: Report) -> bool:

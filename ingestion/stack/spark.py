@@ -1,5 +1,6 @@
-"""Spark Thrift Server from the pyspark wheel: local master, Derby metastore and warehouse under
-the state folder, s3a:// pointed at the stack's SeaweedFS, Delta Lake loaded, and a user and
+"""Spark Thrift Server from the pyspark wheel: Spark in local mode (or on the stack's
+standalone cluster, `PINTEREST_SPARK_WORKERS`), Derby metastore and warehouse under the state
+folder, s3a:// pointed at the stack's SeaweedFS, Delta Lake loaded, and a user and
 password required of every client."""
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ingestion.stack import process
 from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.install import maven_jars, require_java
 from ingestion.stack.service import Service
+from ingestion.stack.spark_cluster import application_settings
+from ingestion.stack.spark_dist import LOG4J2, spark_home
 
 POM = Path(__file__).parent / "maven" / "spark" / "pom.xml"
 # HiveServer2's CUSTOM authentication (SASL PLAIN) with a provider of our own that checks a
@@ -26,21 +29,6 @@ AUTHENTICATOR = "pinterest.thrift.PasswordFileAuthenticator"
 USERS_PROPERTY = "pinterest.thrift.users"
 PBKDF2_ITERATIONS = 20_000
 THRIFT_SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
-# Spark's default logging (INFO to stderr, which the stack sends to .local/logs/spark.log),
-# except that Hive's transaction handler logs its whole configuration at INFO: the S3 keys too.
-LOG4J2 = """\
-rootLogger.level = info
-rootLogger.appenderRef.console.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
-logger.txnhandler.name = org.apache.hadoop.hive.metastore.txn.TxnHandler
-logger.txnhandler.level = warn
-"""
-
-
 # Delta Lake as on Databricks: its SQL (MERGE, DESCRIBE HISTORY, VERSION AS OF) and its catalog,
 # so `using delta` tables live in the metastore. The `session` dbt target in
 # profiles.example.yml sets the same. Delta's defaults are sized for clusters: 50 partitions
@@ -69,14 +57,6 @@ HIVE_SERVER = {
     "hive.server2.authentication": "CUSTOM",
     "hive.server2.custom.authentication.class": AUTHENTICATOR,
 }
-
-
-def spark_home() -> Path:
-    try:
-        import pyspark
-    except ImportError:
-        raise UserError("pyspark is not installed: run `make install`") from None
-    return Path(pyspark.__file__).parent
 
 
 class SparkThrift(Service):
@@ -180,6 +160,8 @@ class SparkThrift(Service):
             "spark.hadoop.fs.s3a.buffer.dir": str(scratch / "s3a"),
             "spark.hadoop.fs.s3a.access.key": self.creds.s3_access_key,
             "spark.hadoop.fs.s3a.secret.key": self.creds.s3_secret_key,
+            # On a standalone cluster's workers rather than in this process.
+            **(application_settings(config, self.creds, self.jars) if config.spark_workers else {}),
         }
 
     def _defaults_text(self) -> str:

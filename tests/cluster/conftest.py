@@ -1,7 +1,8 @@
 """A second stack beside the default one, scaled out: three Kafka brokers (a controller quorum
-of three; topics replicated three times, written to at least two) and topics of 12
-partitions, on other ports and in another state folder. Started from nothing once per session
-and stopped at its end; tests that move data take a lane on it (`cluster_lane`)."""
+of three; topics replicated three times, written to at least two), topics of 12 partitions,
+and the Spark Thrift server on a standalone master with two workers, on other ports and in
+another state folder. Started from nothing once per session and stopped at its end; tests
+that move data take a lane on it (`cluster_lane`)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,13 @@ PORTS = {
     "PINTEREST_THRIFT_PORT": "30000",
     "PINTEREST_API_PORT": "28082",
     "PINTEREST_DAGSTER_PORT": "23000",
+    "PINTEREST_SPARK_MASTER_PORT": "27077",
 }
-SHAPE = {"PINTEREST_KAFKA_BROKERS": "3", "PINTEREST_TOPIC_PARTITIONS": "12"}
+SHAPE = {
+    "PINTEREST_KAFKA_BROKERS": "3",
+    "PINTEREST_TOPIC_PARTITIONS": "12",
+    "PINTEREST_SPARK_WORKERS": "2",
+}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+from listeners import is_loopback, listening_inodes, process_tree, socket_inodes
 
 from ingestion.errors import UserError
 from ingestion.settings import Settings, parse_env_file
@@ -145,3 +146,38 @@ def test_a_cluster_is_not_started_on_the_data_of_another_size(tmp_path):
     single = Kafka(layout, StackConfig(), Credentials.generate())
     with pytest.raises(UserError, match=r"cluster of 3 brokers, and PINTEREST_KAFKA_BROKERS is 1"):
         single.install()
+
+
+def test_every_listener_of_the_cluster_is_on_loopback(cluster):
+    """Three brokers, the Spark master, its workers and the executors they started for the
+    Thrift server (a build ran on them above)."""
+    listening = listening_inodes()
+    seen: set[str] = set()
+    for service in cluster.stack.services:
+        pid = service.pid()
+        assert pid is not None, f"{service.name} is not running"
+        for member in process_tree(pid):
+            for inode in socket_inodes(member):
+                if inode in listening:
+                    address = listening[inode]
+                    assert is_loopback(address), f"{service.name} ({member}) listens on {address}"
+                    seen.add(service.name)
+    assert {
+        "kafka",
+        "kafka-2",
+        "kafka-3",
+        "spark-master",
+        "spark-worker-1",
+        "spark-worker-2",
+    } <= seen
+
+
+@pytest.mark.parametrize("count", ["9", "-1"])
+def test_spark_workers_are_counted_from_zero_to_eight(tmp_path, count):
+    settings = Settings.load(
+        {"PINTEREST_STACK_ENV": str(tmp_path / "none.env"), "PINTEREST_SPARK_WORKERS": count}
+    )
+    with pytest.raises(
+        UserError, match=f"PINTEREST_SPARK_WORKERS must be 0 .* to 8 .*, got {count}"
+    ):
+        StackConfig.from_settings(settings)

@@ -41,3 +41,18 @@ def is_loopback(hex_address: str) -> bool:
     return hex_address == "00000000000000000000000001000000" or (
         hex_address.startswith("0000000000000000FFFF0000") and hex_address.endswith("7F")
     )
+
+
+def process_tree(root: int) -> list[int]:
+    """A process and all its descendants (a Spark worker's executors, say)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name (2nd field) may hold spaces: the parent pid follows its ')'.
+            parents[int(stat.parent.name)] = int(stat.read_text().rpartition(")")[2].split()[1])
+        except OSError:
+            continue  # exited meanwhile
+    tree = [root]
+    for pid in tree:
+        tree.extend(child for child, parent in parents.items() if parent == pid)
+    return tree
