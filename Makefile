@@ -10,7 +10,7 @@ DEMO_ROWS ?= 11154
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
-.PHONY: help install up down status demo live report screenshots test lint bench bench-full chaos
+.PHONY: help install up down status demo live report screenshots test lint bench bench-full bench-scale chaos
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -96,9 +96,12 @@ bench: up  ## benchmarks against the components' own ceilings: 11,154 and 100,00
 bench-full: up  ## the same up to 1,000,000 posts
 	$(PY) bench/run.py --full
 
+bench-scale: up  ## the sink with 1, 2, 3 processes and the emulator against 1 and 3 brokers
+	$(PY) bench/scale.py
+
 chaos: up  ## the fault tests at full size (100,000 posts); figures in target/faults/
 	@rm -rf target/faults
-	@$(PY) -m pytest -m fault --chaos tests/faults; rc=$$?; \
+	@$(PY) -m pytest -m fault --chaos tests/faults tests/cluster; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no fault tests"; exit 1; fi; \
 	for f in target/faults/*.json; do echo "$$f:"; cat "$$f"; done; exit $$rc
 

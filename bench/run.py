@@ -125,13 +125,11 @@ def number(pattern: str, text: str) -> float:
     return float(match.group(1).replace(",", ""))
 
 
-def settings() -> dict[str, str]:
-    values = {}
-    for line in (REPO / ".local" / "stack.env").read_text().splitlines():
-        if line.startswith("export "):
-            name, _, value = line[len("export ") :].partition("=")
-            values[name] = value.strip("'")
-    return values
+def settings(path: Path = REPO / ".local" / "stack.env") -> dict[str, str]:
+    """A stack's settings, as `make up` wrote them."""
+    from ingestion.settings import parse_env_file
+
+    return parse_env_file(path.read_text(encoding="utf-8"))
 
 
 @dataclass
