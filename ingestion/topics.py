@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 from ingestion.errors import UserError
 
@@ -64,3 +64,24 @@ def ensure_topics(
             if error.name() != "TOPIC_ALREADY_EXISTS":
                 raise UserError(f"could not create topic {name}: {error.str()}") from None
     return missing
+
+
+def raise_partitions(admin: AdminClient, names: list[str], partitions: int) -> dict[str, int]:
+    """Give these topics `partitions` partitions where they have fewer (Kafka cannot take
+    any away); return topic -> count for those that keep more. Keys hash over the new count
+    from then on: the three data topics are raised together, so a post's records still
+    share a partition number; records already written stay where they are."""
+    metadata = admin.list_topics(timeout=10).topics
+    counts = {name: len(metadata[name].partitions) for name in names if name in metadata}
+    fewer = [
+        NewPartitions(name, partitions) for name, count in counts.items() if count < partitions
+    ]
+    if fewer:
+        for name, future in admin.create_partitions(fewer, operation_timeout=30).items():
+            try:
+                future.result()
+            except KafkaException as exc:
+                raise UserError(
+                    f"could not raise {name} to {partitions} partitions: {exc.args[0].str()}"
+                ) from None
+    return {name: count for name, count in counts.items() if count > partitions}

@@ -158,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         source,
     )
     dlq = create_client(
-        Producer, {**base, "enable.idempotence": True, "acks": "all", "linger.ms": 20}, source
+        Producer,
+        # Quiet like the consumer: on a new broker its first id request is retried while the
+        # coordinator loads, which librdkafka would print as a warning of its own.
+        {"log_level": 3, **base, "enable.idempotence": True, "acks": "all", "linger.ms": 20},
+        source,
     )
     progress = Progress("sink", unit="records")
     sink = S3Sink(

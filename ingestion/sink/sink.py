@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from confluent_kafka import (
     OFFSET_INVALID,
@@ -28,6 +29,28 @@ from ingestion.errors import UserError
 from ingestion.sink.buffer import PartitionBuffer
 from ingestion.sink.landing import Landing
 from ingestion.sink.records import dead_letter, landing_problem
+
+T = TypeVar("T")
+
+# What Kafka answers while a broker is lost, or a partition's leader or the group's
+# coordinator moves to another: a cluster settles within seconds, so these are asked again
+# for up to this long. Anything else (this process lost its partitions, say) is not.
+AWAY_SECONDS = 120.0
+AWAY = {
+    KafkaError._WAIT_COORD,
+    KafkaError._TRANSPORT,
+    KafkaError._TIMED_OUT,
+    KafkaError._DESTROY_BROKER,
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError.NETWORK_EXCEPTION,
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    # The client's metadata lost the partition with its leader's broker, for a moment.
+    KafkaError._UNKNOWN_PARTITION,
+}
 
 
 @dataclass(frozen=True)
@@ -88,13 +111,22 @@ class S3Sink:
     def on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Start each partition at its committed offset, skipping objects a crashed run
         uploaded without committing."""
-        committed = consumer.committed(partitions, timeout=30)
+        try:
+            committed = riding_out(lambda: consumer.committed(partitions, timeout=30))
+            for partition in committed:
+                if partition.offset == OFFSET_INVALID or partition.offset < 0:
+                    low, _ = riding_out(
+                        lambda p=partition: consumer.get_watermark_offsets(p, timeout=30)
+                    )
+                    partition.offset = int(low)
+        except KafkaException as exc:
+            raise UserError(
+                f"could not read where to start ({exc.args[0].str()}): is Kafka up? rerun"
+            ) from None
         for partition in committed:
-            offset = partition.offset
-            if offset == OFFSET_INVALID or offset < 0:
-                offset = _low_watermark(consumer, partition)
-            offset = self._skip_landed(partition.topic, partition.partition, offset)
-            partition.offset = offset
+            partition.offset = self._skip_landed(
+                partition.topic, partition.partition, partition.offset
+            )
             self.buffers[(partition.topic, partition.partition)] = PartitionBuffer(
                 partition.topic, partition.partition
             )
@@ -108,10 +140,22 @@ class S3Sink:
             self.stats.skipped_objects += 1
             skipped = True
         if skipped:
-            self.consumer.commit(
-                offsets=[TopicPartition(topic, partition, offset)], asynchronous=False
-            )
+            self._commit(TopicPartition(topic, partition, offset))
         return offset
+
+    def _commit(self, position: TopicPartition) -> None:
+        """Commit one partition's offset, riding out a coordinator that is away."""
+
+        def say(error: KafkaError, wait: float) -> None:
+            self.landing.log(
+                f"sink: committing offsets failed ({error.str()}); retrying in {wait:.1f} s"
+            )
+
+        try:
+            riding_out(lambda: self.consumer.commit(offsets=[position], asynchronous=False), say)
+        except KafkaException as exc:
+            # Landed but not committed: the next run finds the object and skips past it.
+            raise UserError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
 
     def on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Finish the files in hand while the partitions are still ours."""
@@ -202,14 +246,7 @@ class S3Sink:
             )
             self.stats.objects += 1
         assert buffer.next_offset is not None
-        try:
-            self.consumer.commit(
-                offsets=[TopicPartition(buffer.topic, buffer.partition, buffer.next_offset)],
-                asynchronous=False,
-            )
-        except KafkaException as exc:
-            # Landed but not committed: the next run finds the object and skips past it.
-            raise UserError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
+        self._commit(TopicPartition(buffer.topic, buffer.partition, buffer.next_offset))
         self.on_records(buffer.records + buffer.dead_lettered)
         self.stats.last_landed_at = time.monotonic()
         buffer.reset()
@@ -256,22 +293,21 @@ REFUSALS = (
 )
 
 
-# A partition whose leader is moving (a topic just created, a broker restarting) answers a
-# watermark query with one of these for a few seconds.
-_LEADER_MOVING = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE}
-
-
-def _low_watermark(consumer: Consumer, partition: TopicPartition, wait: float = 60.0) -> int:
-    """The partition's first offset, asked again while its leader is moving."""
-    deadline = time.monotonic() + wait
+def riding_out(
+    call: Callable[[], T], on_retry: Callable[[KafkaError, float], None] | None = None
+) -> T:
+    """`call()`, asked again with a growing wait while Kafka answers that a broker, a leader
+    or the coordinator is away (AWAY), for up to AWAY_SECONDS; then its error is raised."""
+    deadline = time.monotonic() + AWAY_SECONDS
+    wait = 0.5
     while True:
         try:
-            low, _ = consumer.get_watermark_offsets(partition, timeout=30)
-            return int(low)
-        except Exception as exc:  # KafkaException, carrying the KafkaError
+            return call()
+        except KafkaException as exc:
             error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
-            if error is None or error.code() not in _LEADER_MOVING:
+            if error is None or error.code() not in AWAY or time.monotonic() > deadline:
                 raise
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+            if on_retry is not None:
+                on_retry(error, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 5.0)

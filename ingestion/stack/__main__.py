@@ -69,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "profile":
         stack.write_dbt_profile()
     elif args.command == "grant":
-        created = stack.kafka.open_prefix(args.topic_prefix, args.group)
-        print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+        opened = stack.kafka.open_prefix(args.topic_prefix, args.group)
+        print(f"topics created: {', '.join(opened.created) or 'none (all existed)'}")
+        print(
+            f"partitions per topic: {stack.config.partitions} (more where a topic had more)"
+            if opened.larger
+            else f"partitions per topic: {stack.config.partitions}"
+        )
         print(f"emulator, api, sink and reader may now do their jobs on {args.topic_prefix}.*")
     else:
         for service in stack.services:

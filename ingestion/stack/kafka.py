@@ -8,8 +8,10 @@ certificates of the stack's CA. An ACL authorizer denies whatever no ACL allows.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from confluent_kafka import KafkaException
@@ -36,9 +38,11 @@ from ingestion.stack.kafka_access import (
 )
 from ingestion.stack.service import Service
 from ingestion.stack.tls import Authority, Identity
-from ingestion.topics import ensure_topics
+from ingestion.topics import ensure_topics, raise_partitions, topic_names
 
+log = logging.getLogger(__name__)
 POM = Path(__file__).parent / "maven" / "kafka" / "pom.xml"
+PARTITIONS_SETTING = "PINTEREST_TOPIC_PARTITIONS"
 BROKER_CN = "pinterest-kafka-broker"
 ADMIN_CN = "pinterest-kafka-admin"
 
@@ -306,14 +310,31 @@ class Kafka(Service):
             ensure_users(self._admin(), self.creds.kafka_passwords)
             self.open_prefix(self.config.topic_prefix)
 
-    def open_prefix(self, prefix: str, group: str | None = None) -> list[str]:
-        """Create a prefix's topics and grant each user its job on them; the topics created."""
+    def open_prefix(self, prefix: str, group: str | None = None) -> Opened:
+        """Create a prefix's topics (or raise their partitions to the count in force) and
+        grant each user its job on them."""
         if self.pid() is None or not self.ready():
             raise UserError(f"Kafka ({self.name}) is not running: run `make up` first")
         admin = self._admin()
-        created = ensure_topics(admin, prefix, self.config.partitions)
+        partitions = self.config.partitions
+        created = ensure_topics(admin, prefix, partitions)
+        larger = raise_partitions(admin, topic_names(prefix), partitions)
+        for name, count in larger.items():
+            log.warning(
+                "%s keeps its %d partitions: Kafka cannot lower a count (%s is %d)",
+                name,
+                count,
+                PARTITIONS_SETTING,
+                partitions,
+            )
         grant(admin, prefix, group)
-        return created
+        return Opened(created, larger)
+
+
+@dataclass(frozen=True)
+class Opened:
+    created: list[str]  # topics that did not exist
+    larger: dict[str, int]  # topic -> its partitions, where more than the count in force
 
 
 def _pem_value(path: Path) -> str:

@@ -1,8 +1,8 @@
 """A second stack beside the default one, scaled out: three Kafka brokers (a controller quorum
 of three; topics replicated three times, written to at least two), topics of 12 partitions,
 and the Spark Thrift server on a standalone master with two workers, on other ports and in
-another state folder. Started from nothing once per session and stopped at its end; tests
-that move data take a lane on it (`cluster_lane`)."""
+another state folder. Started from nothing for the tests of this folder and stopped after
+them; tests that move data take a lane on it (`cluster_lane`)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ class Cluster:
         up(self.stack, lambda line: None)
 
 
-@pytest.fixture(scope="session")
+# Package scope: it is stopped once the tests of this folder are done, not left running
+# (3 brokers, Spark workers) under the rest of the session.
+@pytest.fixture(scope="package")
 def cluster(stack) -> Iterator[Cluster]:
     env = {
         **os.environ,

@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 from landed import landed_lines
+from listeners import socket_inodes
 
 from ingestion.topics import TABLE_TOPICS
 
@@ -57,6 +58,11 @@ def test_three_sinks_killed_and_scaled_land_every_record_once(cluster_lane, clus
         sinks[name] = sink(f"sink-{name}")
     time.sleep(max(0.0, started + 0.75 * SENDING_SECONDS - time.monotonic()))
     for name in ("b", "c"):  # 3 -> 1: stopped as Ctrl-C would; their partitions go to a
+        # A sink restarted a moment ago may still be importing Python modules, where Ctrl-C
+        # is a traceback: stop it once it runs (it has opened its connections).
+        deadline = time.monotonic() + 60
+        while not socket_inodes(sinks[name].pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
         sinks[name].send_signal(signal.SIGINT)
         _, err = sinks.pop(name).communicate(timeout=120)
         assert "Traceback" not in err, err[-3000:]

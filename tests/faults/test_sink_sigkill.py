@@ -11,6 +11,7 @@ from collections import Counter
 
 import pytest
 from landed import landed_lines
+from listeners import socket_inodes
 
 from ingestion.topics import TABLE_TOPICS
 
@@ -80,7 +81,7 @@ def test_sink_killed_with_wall_clock_rotation_lands_every_record_once(
     run uploaded but did not commit, and goes on after it."""
     rotation = ("--rotate-schedule-interval-ms", "200", "--flush-size", "1000000")
     # Records keep arriving while the sink is killed and restarted, as in a live pipeline.
-    rate = 700 if fault_posts == 11_154 else 2_500
+    rate = 500 if fault_posts == 11_154 else 2_500
     emulator = lane.start("ingestion.emulate", "--rate", str(rate))
     rng = random.Random(SEED)
     seen: dict[str, bytes] = {}
@@ -88,7 +89,12 @@ def test_sink_killed_with_wall_clock_rotation_lands_every_record_once(
     started = time.monotonic()
     while emulator.poll() is None and kills < 40:
         sink = lane.start("ingestion.sink", *rotation)
-        time.sleep(rng.uniform(1.0, 2.5))
+        # Killed a random while after it has started (opened its connections): starting
+        # Python and signing in take a second or two of their own on a busy machine.
+        deadline = time.monotonic() + 60
+        while not socket_inodes(sink.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(1.5, 3.0))
         sink.send_signal(signal.SIGKILL)
         sink.wait()
         kills += 1
