@@ -16,9 +16,9 @@ import time
 
 import sqlalchemy as sa
 
+from ingestion.catalogue import TABLE_KEYS
 from ingestion.emulate.source import (
     BEFORE_FIRST_KEY,
-    TABLE_KEYS,
     bulk_read_url,
     table_pages,
     table_queries,

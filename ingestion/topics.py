@@ -8,11 +8,11 @@ import re
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
+from ingestion.catalogue import SOURCE_TABLES
 from ingestion.errors import UserError
 
-# Source table -> topic suffix. The three tables of a post share a partition count, so a post's
-# key hashes to the same partition number in each of their topics.
-TABLE_TOPICS = {"pinterest_data": "pin", "geolocation_data": "geo", "user_data": "user"}
+# The three tables' topics share a partition count, so a post's key hashes to the same
+# partition number in each of them.
 DLQ_SUFFIX = "dlq"
 
 
@@ -32,7 +32,7 @@ def topic_names(prefix: str) -> list[str]:
 
 def data_topic_names(prefix: str) -> list[str]:
     """The topics of the source tables (what producers write)."""
-    return [f"{prefix}.{suffix}" for suffix in TABLE_TOPICS.values()]
+    return [f"{prefix}.{table.topic}" for table in SOURCE_TABLES]
 
 
 def ensure_topics(

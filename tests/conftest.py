@@ -24,7 +24,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from ingestion import thrift
-from ingestion.emulate.source import TABLE_KEYS
+from ingestion.catalogue import TABLE_KEYS
 from ingestion.kafka_client import Role, client_config
 from ingestion.s3 import s3_client
 from ingestion.settings import Settings

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ingestion.catalogue import SOURCE_TABLES
+
 REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).parent / "dbt")
 # Obvious placeholders: nothing here reaches a workspace.
@@ -80,6 +82,23 @@ def test_the_report_exposure_depends_on_every_mart(manifest):
         exposure["depends_on"]["nodes"]
     )
     assert exposure["type"] == "dashboard" and exposure["description"].strip()
+
+
+def test_the_catalogue_of_source_tables_is_the_dbt_projects(manifest):
+    """Python names each table's raw source, key and staging model from the catalogue; dbt
+    declares them in its sources and models: the two must agree."""
+    sources = {
+        source["name"]: source
+        for source in manifest["sources"].values()
+        if source["source_name"] == "pinterest"
+    }
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert set(sources) == {table.topic for table in SOURCE_TABLES}
+    for table in SOURCE_TABLES:
+        assert table.key in sources[table.topic]["columns"], table
+        staging = models[table.staging_model]
+        assert sources[table.topic]["unique_id"] in staging["depends_on"]["nodes"], table
+        assert staging["fqn"][1] == "staging", table
 
 
 def test_databricks_target_parses_and_compiles(settings, tmp_path):

@@ -12,9 +12,8 @@ import reference_answers
 from confluent_kafka import Producer
 from marts import MARTS, canonical
 
-from ingestion.topics import TABLE_TOPICS
+from ingestion.catalogue import TABLE_TOPICS
 
-KEY_COLUMNS = {"pinterest_data": "index", "geolocation_data": "ind", "user_data": "ind"}
 # Up to which key each batch carries each table's rows: geolocation and user rows of keys
 # 3000-3999 and 7500-7999 land a batch after their pins.
 BATCH_ENDS = [

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
 
+from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
 from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
@@ -31,14 +32,14 @@ from ingestion.emulate.publish import PRODUCER_DEFAULTS
 from ingestion.emulate.replay import Follow, replay_tables
 from ingestion.emulate.rest import RestTarget, check_rest_target, open_publisher
 from ingestion.emulate.run import random_posts, send_random
-from ingestion.emulate.source import BEFORE_FIRST_KEY, TABLE_KEYS, last_key, replay_span
+from ingestion.emulate.source import BEFORE_FIRST_KEY, last_key, replay_span
 from ingestion.emulate.table_worker import TableJob
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import check_reachable, client_config, config_source
 from ingestion.progress import Progress
 from ingestion.settings import Settings
 from ingestion.stopping import StopRequest
-from ingestion.topics import TABLE_TOPICS, data_topic_names, ensure_topics
+from ingestion.topics import data_topic_names, ensure_topics
 
 COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"]
 DEFAULT_POLL_INTERVAL_S = 1.0

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ingestion.catalogue import POSTS
 from ingestion.db import describe
 from ingestion.emulate.checkpoint import save_checkpoint
 from ingestion.emulate.outcome import Outcome
@@ -29,7 +30,6 @@ from ingestion.stopping import StopRequest
 
 CHECKPOINT_EVERY_S = 1.0
 # Posts are counted as rows of this table.
-POSTS_TABLE = "pinterest_data"
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def replay_tables(
         while not all(status.done for status in latest.values()):
             _receive(reports, latest, timeout=0.2)
             _notice_deaths(workers, jobs, reports, latest)
-            progress.advance(latest[POSTS_TABLE].rows - progress.count)
+            progress.advance(latest[POSTS.name].rows - progress.count)
             due = follow is not None and time.monotonic() - last_polled >= follow.interval
             if follow is not None and due and not aligned:
                 last_polled = time.monotonic()
@@ -118,7 +118,7 @@ def replay_tables(
         for worker in workers:
             worker.join(FLUSH_TIMEOUT_S)
         _receive(reports, latest, timeout=0)
-        progress.advance(latest[POSTS_TABLE].rows - progress.count)
+        progress.advance(latest[POSTS.name].rows - progress.count)
         progress.close()
         key = common_watermark(latest.values(), after)
         if checkpoint is not None:
@@ -159,7 +159,7 @@ def _notice_deaths(
 def _outcome(statuses: Iterable[TableStatus], key: int | None, interrupted: bool) -> Outcome:
     outcome = Outcome(checkpoint_key=key, interrupted=interrupted)
     for status in statuses:
-        if status.table == POSTS_TABLE:
+        if status.table == POSTS.name:
             outcome.posts = status.rows
         outcome.messages += status.rows
         outcome.delivered += status.delivered

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-# table -> its key column.
-TABLE_KEYS = {"pinterest_data": "index", "geolocation_data": "ind", "user_data": "ind"}
+from ingestion.catalogue import POSTS, SOURCE_TABLES, TABLE_KEYS
+
 # Below every key of an INT column: the "after" of a read from the start.
 BEFORE_FIRST_KEY = -(2**63)
 
@@ -93,17 +93,23 @@ def fetch_post(connection: sa.Connection, queries: list[TableQueries], key: int)
     return Post(key, rows)
 
 
-_KEY_RANGE_SQL = sa.text("SELECT MIN(`index`), MAX(`index`), COUNT(*) FROM `pinterest_data`")
-_COUNT_AFTER_SQL = sa.text("SELECT COUNT(*) FROM `pinterest_data` WHERE `index` > :after")
+# Identifiers come from the catalogue only; values are bound.
+_POSTS = f"`{POSTS.name}`"
+_KEY_RANGE_SQL = sa.text(
+    f"SELECT MIN({POSTS.quoted_key}), MAX({POSTS.quoted_key}), COUNT(*) FROM {_POSTS}"
+)
+_COUNT_AFTER_SQL = sa.text(f"SELECT COUNT(*) FROM {_POSTS} WHERE {POSTS.quoted_key} > :after")
 _NTH_KEY_AFTER_SQL = sa.text(
-    "SELECT `index` FROM `pinterest_data` WHERE `index` > :after "
-    "ORDER BY `index` LIMIT 1 OFFSET :skip"
+    f"SELECT {POSTS.quoted_key} FROM {_POSTS} WHERE {POSTS.quoted_key} > :after "
+    f"ORDER BY {POSTS.quoted_key} LIMIT 1 OFFSET :skip"
 )
 _LAST_KEY_SQL = sa.text(
     "SELECT GREATEST("
-    "COALESCE((SELECT MAX(`index`) FROM `pinterest_data`), :none), "
-    "COALESCE((SELECT MAX(`ind`) FROM `geolocation_data`), :none), "
-    "COALESCE((SELECT MAX(`ind`) FROM `user_data`), :none))"
+    + ", ".join(
+        f"COALESCE((SELECT MAX({table.quoted_key}) FROM `{table.name}`), :none)"
+        for table in SOURCE_TABLES
+    )
+    + ")"
 )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
+from ingestion.catalogue import POSTS
 from ingestion.errors import UserError
 from ingestion.generate import schema
 from ingestion.generate.rows import Batch
@@ -184,8 +185,8 @@ def prepare_tables(connection: Any, target: Target, truncate: bool) -> None:
 
 
 def _existing_rows_message(database: str, counts: dict[str, int]) -> str:
-    posts = counts[schema.POSTS_TABLE]
-    others = {t: n for t, n in counts.items() if t != schema.POSTS_TABLE and n != posts}
+    posts = counts[POSTS.name]
+    others = {t: n for t, n in counts.items() if t != POSTS.name and n != posts}
     extra = "".join(f", {n} rows in {t}" for t, n in others.items())
     return (
         f"tables in {database} already hold {posts} posts{extra}; pass --truncate to replace them"

@@ -6,14 +6,11 @@ only ever travel as driver parameters.
 
 from __future__ import annotations
 
-POSTS_TABLE = "pinterest_data"
-GEOLOCATION_TABLE = "geolocation_data"
-USERS_TABLE = "user_data"
-TABLES = (POSTS_TABLE, GEOLOCATION_TABLE, USERS_TABLE)
+from ingestion.catalogue import GEOLOCATIONS, POSTS, SOURCE_TABLES, USERS
 
-CREATE_POSTS = """
-CREATE TABLE IF NOT EXISTS `pinterest_data` (
-    `index` INT NOT NULL,
+CREATE_POSTS = f"""
+CREATE TABLE IF NOT EXISTS `{POSTS.name}` (
+    {POSTS.quoted_key} INT NOT NULL,
     `unique_id` VARCHAR(36),
     `title` TEXT,
     `description` TEXT,
@@ -25,29 +22,29 @@ CREATE TABLE IF NOT EXISTS `pinterest_data` (
     `downloaded` INT,
     `save_location` VARCHAR(255),
     `category` VARCHAR(64),
-    PRIMARY KEY (`index`)
+    PRIMARY KEY ({POSTS.quoted_key})
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 """
 
-CREATE_GEOLOCATION = """
-CREATE TABLE IF NOT EXISTS `geolocation_data` (
-    `ind` INT NOT NULL,
+CREATE_GEOLOCATION = f"""
+CREATE TABLE IF NOT EXISTS `{GEOLOCATIONS.name}` (
+    {GEOLOCATIONS.quoted_key} INT NOT NULL,
     `timestamp` DATETIME,
     `latitude` DOUBLE,
     `longitude` DOUBLE,
     `country` VARCHAR(255),
-    PRIMARY KEY (`ind`)
+    PRIMARY KEY ({GEOLOCATIONS.quoted_key})
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 """
 
-CREATE_USERS = """
-CREATE TABLE IF NOT EXISTS `user_data` (
-    `ind` INT NOT NULL,
+CREATE_USERS = f"""
+CREATE TABLE IF NOT EXISTS `{USERS.name}` (
+    {USERS.quoted_key} INT NOT NULL,
     `first_name` VARCHAR(255),
     `last_name` VARCHAR(255),
     `age` INT,
     `date_joined` DATETIME,
-    PRIMARY KEY (`ind`)
+    PRIMARY KEY ({USERS.quoted_key})
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 """
 
@@ -60,42 +57,37 @@ COLUMN_TYPE = (
     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND COLUMN_NAME = %s"
 )
 WIDENED = {
-    ("pinterest_data", "poster_name"): (
+    (POSTS.name, "poster_name"): (
         "text",
-        "ALTER TABLE `pinterest_data` MODIFY `poster_name` TEXT",
+        f"ALTER TABLE `{POSTS.name}` MODIFY `poster_name` TEXT",
     ),
 }
 
 # PyMySQL's executemany() recognises this `INSERT ... VALUES (%s, ...)` shape and sends the batch
 # as a few large multi-row INSERTs instead of one round trip per row.
 INSERT_POSTS = (
-    "INSERT INTO `pinterest_data` (`index`, `unique_id`, `title`, `description`, `poster_name`, "
-    "`follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, "
+    f"INSERT INTO `{POSTS.name}` ({POSTS.quoted_key}, `unique_id`, `title`, `description`, "
+    "`poster_name`, `follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, "
     "`save_location`, `category`) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 INSERT_GEOLOCATION = (
-    "INSERT INTO `geolocation_data` (`ind`, `timestamp`, `latitude`, `longitude`, `country`) "
-    "VALUES (%s, %s, %s, %s, %s)"
+    f"INSERT INTO `{GEOLOCATIONS.name}` ({GEOLOCATIONS.quoted_key}, `timestamp`, `latitude`, "
+    "`longitude`, `country`) VALUES (%s, %s, %s, %s, %s)"
 )
 INSERT_USERS = (
-    "INSERT INTO `user_data` (`ind`, `first_name`, `last_name`, `age`, `date_joined`) "
-    "VALUES (%s, %s, %s, %s, %s)"
+    f"INSERT INTO `{USERS.name}` ({USERS.quoted_key}, `first_name`, `last_name`, `age`, "
+    "`date_joined`) VALUES (%s, %s, %s, %s, %s)"
 )
 
 # The last key of any of the three tables; NULL when all are empty.
 LAST_KEY = (
-    "SELECT GREATEST(COALESCE((SELECT MAX(`index`) FROM `pinterest_data`), -1), "
-    "COALESCE((SELECT MAX(`ind`) FROM `geolocation_data`), -1), "
-    "COALESCE((SELECT MAX(`ind`) FROM `user_data`), -1))"
+    "SELECT GREATEST("
+    + ", ".join(
+        f"COALESCE((SELECT MAX({table.quoted_key}) FROM `{table.name}`), -1)"
+        for table in SOURCE_TABLES
+    )
+    + ")"
 )
 
-COUNT_ROWS = {
-    POSTS_TABLE: "SELECT COUNT(*) FROM `pinterest_data`",
-    GEOLOCATION_TABLE: "SELECT COUNT(*) FROM `geolocation_data`",
-    USERS_TABLE: "SELECT COUNT(*) FROM `user_data`",
-}
-TRUNCATE_TABLES = (
-    "TRUNCATE TABLE `pinterest_data`",
-    "TRUNCATE TABLE `geolocation_data`",
-    "TRUNCATE TABLE `user_data`",
-)
+COUNT_ROWS = {table.name: f"SELECT COUNT(*) FROM `{table.name}`" for table in SOURCE_TABLES}
+TRUNCATE_TABLES = tuple(f"TRUNCATE TABLE `{table.name}`" for table in SOURCE_TABLES)

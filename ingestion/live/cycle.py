@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-POSTS_MODEL = "stg_pinterest__pins"
 ENRICHED_MODEL = "int_pinterest__posts_enriched"
 
 

@@ -15,8 +15,9 @@ from typing import Any
 from pyhive import hive
 from thrift.transport.TTransport import TTransportException
 
+from ingestion.catalogue import POSTS
 from ingestion.errors import UserError
-from ingestion.live.cycle import ENRICHED_MODEL, POSTS_MODEL, Cycle
+from ingestion.live.cycle import ENRICHED_MODEL, Cycle
 from ingestion.orchestrate.landing import BUILD_TAG, SCOPE_TAG
 
 ENRICHED_KEY = ("intermediate", ENRICHED_MODEL)
@@ -117,7 +118,7 @@ class RunWatcher:
             failed=failed,
             enriched_done=enriched_done,
             marts_done=marts_done,
-            staged=self._count(f"{self._schema}_staging.{POSTS_MODEL}", since, until),
+            staged=self._count(f"{self._schema}_staging.{POSTS.staging_model}", since, until),
             entered=self._keys(f"{self._schema}_intermediate.{ENRICHED_MODEL}", since, until),
         )
 

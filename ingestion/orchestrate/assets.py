@@ -36,8 +36,8 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
 from ingestion.db import open_engine
-from ingestion.emulate.source import TABLE_KEYS
 from ingestion.orchestrate.project import (
     LANDING_GROUP,
     PROJECT_DIR,
@@ -49,7 +49,6 @@ from ingestion.orchestrate.project import (
     topic_key,
 )
 from ingestion.settings import Settings
-from ingestion.topics import TABLE_TOPICS
 
 # Observable source assets are marked beta; they are the documented way to observe a source.
 warnings.filterwarnings("ignore", "Function `multi_observable_source_asset`", BetaWarning)

@@ -27,13 +27,13 @@ from dagster import (
     sensor,
 )
 
+from ingestion.catalogue import TABLE_TOPICS
 from ingestion.orchestrate.assets import Pipeline
 from ingestion.orchestrate.project import landing_key
 from ingestion.orchestrate.tags import WAREHOUSE_TAG_KEY
 from ingestion.s3 import s3_client
 from ingestion.settings import Settings
 from ingestion.sink.layout import topic_folder
-from ingestion.topics import TABLE_TOPICS
 
 SENSOR_NAME = "landed_objects"
 # Runs that write the warehouse carry this tag; the instance runs one at a time (dagster.yaml).

@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from ingestion.catalogue import TABLE_TOPICS
 from ingestion.cli import EnvArgumentParser, add_env_option, add_warehouse_options
 from ingestion.db import open_engine
 from ingestion.errors import run_cli
@@ -24,7 +25,7 @@ from ingestion.reconcile.staging import count_staged
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
 from ingestion.thrift import Login, connect
-from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS, sink_group
+from ingestion.topics import DLQ_SUFFIX, sink_group
 
 COLUMNS = [
     ("table", lambda t: t.table),

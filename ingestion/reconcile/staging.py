@@ -6,14 +6,8 @@ from dataclasses import dataclass
 
 from pyhive import hive
 
+from ingestion.catalogue import by_topic
 from ingestion.errors import UserError
-
-# topic suffix, which names the raw source table too -> (its key column, staging model).
-STAGED = {
-    "pin": ("`index`", "stg_pinterest__pins"),
-    "geo": ("ind", "stg_pinterest__geolocations"),
-    "user": ("ind", "stg_pinterest__users"),
-}
 
 
 @dataclass(frozen=True)
@@ -28,12 +22,12 @@ def count_staged(
     connection: hive.Connection, raw_schema: str, staging_schema: str, suffix: str
 ) -> StagedCounts:
     """Schema names must be checked identifiers (cli.identifier): they cannot be bound."""
-    key, model = STAGED[suffix]
+    table = by_topic(suffix)
     cursor = connection.cursor()
-    raw = ".".join((raw_schema, suffix))
-    staged = ".".join((staging_schema, model))
-    # Only identifiers vary: the fixed names above and the checked schema names.
-    bad = "_corrupt_record is not null or " + key + " is null"
+    raw = ".".join((raw_schema, table.topic))
+    staged = ".".join((staging_schema, table.staging_model))
+    # Only identifiers vary: the catalogue's names and the checked schema names.
+    bad = "_corrupt_record is not null or " + table.quoted_key + " is null"
     try:
         cursor.execute("select count(*), count_if(" + bad + ") from " + raw)  # noqa: S608
         raw_lines, dropped = cursor.fetchone()

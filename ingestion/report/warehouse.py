@@ -9,8 +9,8 @@ from typing import Any
 
 from pyhive import hive
 
+from ingestion.catalogue import POSTS, TABLE_TOPICS
 from ingestion.errors import UserError
-from ingestion.topics import TABLE_TOPICS
 
 # Staging's whitespace rule (macros/cleaning.sql trim_whitespace), as a Spark SQL literal.
 TRIM_PATTERN = r"'^[\\s\\p{Z}]+|[\\s\\p{Z}]+$'"
@@ -45,7 +45,7 @@ def read_mart(cursor: hive.Cursor, schema: str, mart: str, order_by: str) -> Tab
 
 
 def count_posts(cursor: hive.Cursor, schema: str) -> int:
-    relation = f"{schema}_staging.stg_pinterest__pins"
+    relation = f"{schema}_staging.{POSTS.staging_model}"
     table = query(
         cursor,
         "select count(*) from " + relation,  # noqa: S608

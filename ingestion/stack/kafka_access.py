@@ -25,9 +25,10 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from ingestion.catalogue import TABLE_TOPICS
 from ingestion.errors import UserError
 from ingestion.stack.config import write_private
-from ingestion.topics import DLQ_SUFFIX, TABLE_TOPICS, sink_group
+from ingestion.topics import DLQ_SUFFIX, sink_group
 
 MECHANISM = "SCRAM-SHA-512"
 SCRAM_ITERATIONS = 8192

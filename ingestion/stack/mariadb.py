@@ -117,18 +117,18 @@ class MariaDB(Service):
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "CREATE DATABASE IF NOT EXISTS `pinterest_data` "
+                    f"CREATE DATABASE IF NOT EXISTS `{DATABASE}` "
                     "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
                 )
                 for host in (config.host, "localhost"):
                     _ensure_user(cursor, config.admin_user, host, creds.db_admin_password)
                     cursor.execute(
-                        "GRANT ALL PRIVILEGES ON `pinterest_data`.* TO %s@%s",
+                        f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO %s@%s",
                         (config.admin_user, host),
                     )
                     _ensure_user(cursor, config.reader_user, host, creds.db_reader_password)
                     cursor.execute(
-                        "GRANT SELECT ON `pinterest_data`.* TO %s@%s", (config.reader_user, host)
+                        f"GRANT SELECT ON `{DATABASE}`.* TO %s@%s", (config.reader_user, host)
                     )
             connection.commit()
         finally:

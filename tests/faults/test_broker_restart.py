@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from ingestion.topics import TABLE_TOPICS
+from ingestion.catalogue import TABLE_TOPICS
 
 pytestmark = pytest.mark.fault
 

@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from landed import landed_lines
 
-from ingestion.topics import TABLE_TOPICS
+from ingestion.catalogue import TABLE_TOPICS
 
 pytestmark = pytest.mark.fault
 

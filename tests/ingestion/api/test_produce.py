@@ -10,8 +10,8 @@ import requests
 from api_process import running_api
 from confluent_kafka.admin import AdminClient
 
+from ingestion.catalogue import TABLE_TOPICS
 from ingestion.emulate.publish import PRODUCER_DEFAULTS
-from ingestion.topics import TABLE_TOPICS
 
 
 def test_posted_records_are_in_kafka_at_the_offsets_answered(api, api_lane):

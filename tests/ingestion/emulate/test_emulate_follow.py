@@ -8,7 +8,7 @@ import signal
 import time
 from collections import Counter
 
-from ingestion.topics import TABLE_TOPICS
+from ingestion.catalogue import TABLE_TOPICS
 
 FIRST_LIVE_KEY = 11_154
 

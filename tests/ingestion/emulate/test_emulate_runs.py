@@ -7,7 +7,7 @@ import signal
 import time
 from collections import Counter, defaultdict
 
-from ingestion.topics import TABLE_TOPICS
+from ingestion.catalogue import TABLE_TOPICS
 
 
 def keys_by_partition(messages):

@@ -16,8 +16,7 @@ import requests
 from api_process import records_in, running_api
 from http_server import serving
 
-from ingestion.emulate.source import TABLE_KEYS
-from ingestion.topics import TABLE_TOPICS
+from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
 
 OBJECT = re.compile(r".*/partition=(\d+)/[^/]+\.json")
 

@@ -8,9 +8,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from ingestion.catalogue import TABLE_KEYS
 from ingestion.emulate.source import (
     BEFORE_FIRST_KEY,
-    TABLE_KEYS,
     fetch_post,
     replay_span,
     table_pages,

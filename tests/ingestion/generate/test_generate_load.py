@@ -22,6 +22,7 @@ import pymysql
 import pytest
 from sqlalchemy.engine import make_url
 
+from ingestion.catalogue import TABLE_NAMES
 from ingestion.errors import UserError
 from ingestion.generate import schema
 from ingestion.generate.__main__ import build_parser
@@ -120,7 +121,7 @@ def with_password(url: str, password: str) -> str:
 def table_checksum(connection: Any) -> str:
     digest = hashlib.sha256()
     with connection.cursor() as cursor:
-        for table in schema.TABLES:
+        for table in TABLE_NAMES:
             cursor.execute(SELECT_ALL[table])
             for row in cursor.fetchall():
                 digest.update(repr(row).encode())
@@ -129,13 +130,13 @@ def table_checksum(connection: Any) -> str:
 
 def generator_checksum(rows: int, seed: int) -> str:
     """What the tables must contain, computed without the database."""
-    per_table: dict[str, list[tuple[Any, ...]]] = {t: [] for t in schema.TABLES}
+    per_table: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLE_NAMES}
     for batch in SyntheticData(rows, seed).batches(5000):
         per_table["pinterest_data"].extend(batch.posts)
         per_table["geolocation_data"].extend(batch.geolocations)
         per_table["user_data"].extend(batch.users)
     digest = hashlib.sha256()
-    for table in schema.TABLES:
+    for table in TABLE_NAMES:
         for row in per_table[table]:
             digest.update(repr(row).encode())
     return digest.hexdigest()
@@ -194,7 +195,7 @@ def default_run(url: str, db: Any) -> subprocess.CompletedProcess[str]:
 def loaded(default_run: subprocess.CompletedProcess[str], db: Any) -> Any:
     """The default run's tables, reloaded if a test that ran earlier replaced them."""
     if (
-        counts(db) != dict.fromkeys(schema.TABLES, SOURCE_ROWS)
+        counts(db) != dict.fromkeys(TABLE_NAMES, SOURCE_ROWS)
         or scalar(db, "SELECT `unique_id` FROM `pinterest_data` WHERE `index` = 0")
         != next(SyntheticData(SOURCE_ROWS, 42).iter_rows())[0][1]
     ):
@@ -324,7 +325,7 @@ def test_same_seed_same_tables_any_batch_size_other_seed_differs(url: str, db: A
     assert table_checksum(db) == first
     assert run_cli("--truncate", "--rows", rows, "--seed", "8").returncode == 0
     assert table_checksum(db) != first
-    assert counts(db) == dict.fromkeys(schema.TABLES, 3000)
+    assert counts(db) == dict.fromkeys(TABLE_NAMES, 3000)
 
 
 def test_ctrl_c_stops_after_whole_batches(url: str, db: Any) -> None:
@@ -348,7 +349,7 @@ def test_ctrl_c_stops_after_whole_batches(url: str, db: Any) -> None:
     stopped = next(line for line in stderr.splitlines() if line.startswith("stopped: "))
     written = int(stopped.split()[1])
     assert 20_000 <= written < 200_000 and written % 1000 == 0
-    assert counts(db) == dict.fromkeys(schema.TABLES, written)
+    assert counts(db) == dict.fromkeys(TABLE_NAMES, written)
 
 
 # -- error paths -------------------------------------------------------------------------

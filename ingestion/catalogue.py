@@ -1,0 +1,39 @@
+"""The three source tables, described once. Every module that names a table, its key column,
+its topic or its staging model reads it here; dbt's side is `models/staging/_pinterest__sources.yml`
+and the staging models, which `tests/test_dbt_project.py` holds to this catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    name: str  # in the source database
+    key: str  # the post's number: a post's three rows share it
+    topic: str  # topic suffix (`<prefix>.<topic>`), also the name of its raw table in dbt
+    staging_model: str
+
+    @property
+    def quoted_key(self) -> str:
+        """The key column quoted for MySQL and Spark SQL alike (`index` is a reserved word)."""
+        return f"`{self.key}`"
+
+
+POSTS = SourceTable("pinterest_data", "index", "pin", "stg_pinterest__pins")
+GEOLOCATIONS = SourceTable("geolocation_data", "ind", "geo", "stg_pinterest__geolocations")
+USERS = SourceTable("user_data", "ind", "user", "stg_pinterest__users")
+# In the order a post's rows are sent and reported.
+SOURCE_TABLES = (POSTS, GEOLOCATIONS, USERS)
+
+TABLE_NAMES = tuple(table.name for table in SOURCE_TABLES)
+TABLE_TOPICS = {table.name: table.topic for table in SOURCE_TABLES}
+TABLE_KEYS = {table.name: table.key for table in SOURCE_TABLES}
+
+
+def by_name(name: str) -> SourceTable:
+    return next(table for table in SOURCE_TABLES if table.name == name)
+
+
+def by_topic(topic: str) -> SourceTable:
+    return next(table for table in SOURCE_TABLES if table.topic == topic)
