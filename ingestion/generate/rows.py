@@ -1,7 +1,8 @@
 """Deterministic synthetic rows shaped like the private source database.
 
-Pure and free of I/O: `SyntheticData(rows, seed).batches(batch_size)` yields the rows of the three
-tables in index order. The facts it reproduces are listed in shared/source-data.md.
+Pure, and free of I/O but for reading the category seed on import:
+`SyntheticData(rows, seed).batches(batch_size)` yields the rows of the three tables in index
+order. The facts it reproduces are in docs/source-data.md.
 
 Two kinds of randomness keep memory flat and output independent of the batch size:
 - Per-post draws (markers, text, timestamp, which user) come from one sequential
@@ -13,6 +14,7 @@ Two kinds of randomness keep memory flat and output independent of the batch siz
 
 from __future__ import annotations
 
+import csv
 import importlib
 import itertools
 import math
@@ -22,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
+from pathlib import Path
 
 from faker.providers.address.en_US import Provider as AddressProvider
 from faker.providers.lorem.en_US import Provider as LoremProvider
@@ -30,21 +33,16 @@ from faker.providers.person.en_US import Provider as PersonProvider
 SOURCE_ROWS = 11154
 """Row count of the source database; proportions below are calibrated against it."""
 
-CATEGORIES = (
-    "art",
-    "beauty",
-    "christmas",
-    "diy-and-crafts",
-    "education",
-    "event-planning",
-    "finance",
-    "home-decor",
-    "mens-fashion",
-    "quotes",
-    "tattoos",
-    "travel",
-    "vehicles",
-)
+# dbt's seed is the one list of categories; its order fixes each category's block of posts.
+CATEGORY_SEED = Path(__file__).resolve().parents[2] / "seeds" / "categories.csv"
+
+
+def read_categories(path: Path) -> tuple[str, ...]:
+    with path.open(newline="", encoding="utf-8") as seed:
+        return tuple(row["category"] for row in csv.DictReader(seed))
+
+
+CATEGORIES = read_categories(CATEGORY_SEED)
 
 # Marker strings the source writes instead of NULL.
 NO_TITLE = "No Title Data Available"

@@ -1,3 +1,6 @@
+-- The relationships test of `category` reads this seed: build it first.
+-- depends_on: {{ ref('categories') }}
+
 with
 
 source as (

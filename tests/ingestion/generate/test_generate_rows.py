@@ -1,4 +1,4 @@
-"""Pure tests of the row generator against the measured facts in shared/source-data.md."""
+"""Pure tests of the row generator against the measured facts in docs/source-data.md."""
 
 from __future__ import annotations
 

@@ -84,6 +84,7 @@ def test_new_geo_objects_build_what_geo_feeds_and_nothing_else(lane_env):
         (request,) = first.run_requests
         assert names(request.asset_selection) == {
             "missing_value_markers",  # the first build loads the seeds
+            "categories",
             "stg_pinterest__pins",
             "stg_pinterest__geolocations",
             "stg_pinterest__users",
