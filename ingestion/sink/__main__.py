@@ -6,7 +6,7 @@ import argparse
 import re
 import socket
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, KafkaException, Producer
 
 from ingestion.cli import EnvArgumentParser, add_env_option, positive_float, positive_int
 from ingestion.errors import UserError, run_cli
@@ -90,8 +90,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     option(
         "--until-idle",
         "SINK_UNTIL_IDLE",
-        "exit once no record arrived for this many "
-        "seconds (batch runs); default: run until Ctrl-C or SIGTERM",
+        "exit once no record arrived for this many seconds (batch runs; while its topics "
+        "exist, the first partitions are waited for up to 120 s more); default: run until "
+        "Ctrl-C or SIGTERM",
         type=positive_float,
     )
     option(
@@ -182,7 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             # A stop request ends the loop, which then lands the files in hand, so everything
             # consumed is landed and committed.
-            sink.run(until_idle=args.until_idle, should_stop=lambda: stop.requested)
+            sink.run(
+                until_idle=args.until_idle,
+                should_stop=lambda: stop.requested,
+                topics_match=lambda: any_topic_matches(consumer, args.topics_regex),
+            )
         finally:
             progress.close()
             consumer.close()
@@ -203,6 +208,16 @@ def main(argv: list[str] | None = None) -> int:
             "hold them all"
         )
     return 130 if interrupted else 0
+
+
+def any_topic_matches(consumer: Consumer, regex: str) -> bool:
+    """Whether a topic the sink subscribes to exists; True while Kafka cannot say."""
+    pattern = re.compile("^" + regex)
+    try:
+        topics = consumer.list_topics(timeout=10).topics
+    except KafkaException:
+        return True
+    return any(pattern.match(name) for name in topics)
 
 
 if __name__ == "__main__":

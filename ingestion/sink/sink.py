@@ -251,10 +251,17 @@ class S3Sink:
         self.stats.last_landed_at = time.monotonic()
         buffer.reset()
 
-    def run(self, *, until_idle: float | None, should_stop: Callable[[], bool]) -> None:
+    def run(
+        self,
+        *,
+        until_idle: float | None,
+        should_stop: Callable[[], bool],
+        topics_match: Callable[[], bool] = lambda: False,
+    ) -> None:
         """Consume until stopped, or until nothing arrived for `until_idle` seconds; then land
-        every buffer."""
-        last_activity = time.monotonic()
+        every buffer. Before its first assignment the sink waits on, up to AWAY_SECONDS, while
+        `topics_match()`: the group is still forming (slowly when a broker is away)."""
+        started = last_activity = time.monotonic()
         while not should_stop():
             messages = self.consumer.consume(num_messages=2000, timeout=0.5)
             for message in messages:
@@ -280,6 +287,9 @@ class S3Sink:
             # is later: joining the group takes a moment.
             idle_since = max(last_activity, self.assigned_at or 0.0)
             if until_idle is not None and not messages and now - idle_since >= until_idle:
+                if self.assigned_at is None and now - started < AWAY_SECONDS and topics_match():
+                    last_activity = now
+                    continue
                 self.stats.idle_seconds += now - idle_since
                 break
         self.land_all()

@@ -1,0 +1,56 @@
+"""A batch sink (`--until-idle`) and a group that is slow to form: it waits for its first
+partitions while its topics exist, and gives up after the idle time when none does. Kafka's
+part (the group forming) is left out: the consumer here never receives anything."""
+
+from __future__ import annotations
+
+import time
+
+from ingestion.sink import sink as sink_module
+from ingestion.sink.sink import Rotation, S3Sink
+
+
+class NothingArrives:
+    def consume(self, num_messages: int, timeout: float) -> list:
+        time.sleep(0.01)
+        return []
+
+
+class IdleProducer:
+    def poll(self, timeout: float) -> int:
+        return 0
+
+
+def silent_sink() -> S3Sink:
+    return S3Sink(NothingArrives(), IdleProducer(), None, dlq_topic="p.dlq", rotation=Rotation())
+
+
+def timed_run(sink: S3Sink, topics_match) -> float:
+    started = time.monotonic()
+    sink.run(until_idle=0.2, should_stop=lambda: False, topics_match=topics_match)
+    return time.monotonic() - started
+
+
+def test_the_first_partitions_are_waited_for_while_a_topic_matches(monkeypatch):
+    monkeypatch.setattr(sink_module, "AWAY_SECONDS", 1.0)
+    asked: list[bool] = []
+
+    def topics_match() -> bool:
+        asked.append(True)
+        return True
+
+    waited = timed_run(silent_sink(), topics_match)
+    assert 1.0 <= waited < 2.0
+    assert len(asked) >= 4  # once per idle period
+
+
+def test_without_a_matching_topic_the_idle_time_ends_the_run(monkeypatch):
+    monkeypatch.setattr(sink_module, "AWAY_SECONDS", 10.0)
+    assert timed_run(silent_sink(), lambda: False) < 0.8
+
+
+def test_once_assigned_the_idle_time_ends_the_run(monkeypatch):
+    monkeypatch.setattr(sink_module, "AWAY_SECONDS", 10.0)
+    sink = silent_sink()
+    sink.assigned_at = time.monotonic()
+    assert timed_run(sink, lambda: True) < 0.8
