@@ -6,6 +6,7 @@ import shlex
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,8 +187,17 @@ def down(stack: Stack, report: Report) -> None:
     # Brokers and Spark workers of a larger cluster than the one in force too, if a run left them.
     spared = [*stack.all_brokers[1:], stack.spark_master, *stack.all_workers]
     extra = [service for service in spared if service not in stack.services]
-    for service in reversed(stack.services + stack.orchestrator):
-        report(f"{service.name:<14} {'stopped' if service.stop() else 'was not running'}")
+    # A cluster's brokers stop together: one by one, the last to go has lost its controller
+    # quorum, and its shutdown waits for one until it is killed (30 s).
+    brokers = [service for service in stack.services if isinstance(service, Kafka)]
+    stopping: dict[str, Future[bool]] = {}
+    with ThreadPoolExecutor(max_workers=len(brokers)) as pool:
+        for service in reversed(stack.services + stack.orchestrator):
+            name = service.name
+            if service in brokers and not stopping:
+                stopping = {broker.name: pool.submit(broker.stop) for broker in brokers}
+            stopped = stopping[name].result() if name in stopping else service.stop()
+            report(f"{name:<14} {'stopped' if stopped else 'was not running'}")
     for service in extra:
         if service.stop():
             report(f"{service.name:<14} stopped")

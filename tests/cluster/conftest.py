@@ -1,7 +1,7 @@
 """A second stack beside the default one, scaled out: three Kafka brokers (a controller quorum
 of three; topics replicated three times, written to at least two), topics of 12 partitions,
-and the Spark Thrift server on a standalone master with two workers, on other ports and in
-another state folder. Started from nothing for the tests of this folder and stopped after
+and (in `make chaos`) the Spark Thrift server on a standalone master with two workers, on
+other ports and in another state folder. Started from nothing for the tests of this folder and stopped after
 them; tests that move data take a lane on it (`cluster_lane`)."""
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ PORTS = {
     "PINTEREST_DAGSTER_PORT": "23000",
     "PINTEREST_SPARK_MASTER_PORT": "27077",
 }
-SHAPE = {
-    "PINTEREST_KAFKA_BROKERS": "3",
-    "PINTEREST_TOPIC_PARTITIONS": "12",
-    "PINTEREST_SPARK_WORKERS": "2",
-}
+SHAPE = {"PINTEREST_KAFKA_BROKERS": "3", "PINTEREST_TOPIC_PARTITIONS": "12"}
+# Spark on a master and two workers only in `make chaos`: in `make test` (local mode) it would
+# add minutes to every build for what the chaos run shows once.
+CHAOS_SHAPE = {**SHAPE, "PINTEREST_SPARK_WORKERS": "2"}
 
 
 @dataclass(frozen=True)
@@ -64,11 +63,12 @@ class Cluster:
 # Package scope: it is stopped once the tests of this folder are done, not left running
 # (3 brokers, Spark workers) under the rest of the session.
 @pytest.fixture(scope="package")
-def cluster(stack) -> Iterator[Cluster]:
+def cluster(stack, request) -> Iterator[Cluster]:
+    shape = CHAOS_SHAPE if request.config.getoption("--chaos") else SHAPE
     env = {
         **os.environ,
         **PORTS,
-        **SHAPE,
+        **shape,
         "PINTEREST_STATE_DIR": str(STATE),
         "PINTEREST_STACK_ENV": str(STATE / "stack.env"),
     }
@@ -94,7 +94,7 @@ def cluster(stack) -> Iterator[Cluster]:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         env = {**env, **parse_env_file((STATE / "stack.env").read_text())}
         settings = Settings.load(env)
-        yield Cluster({**PORTS, **SHAPE}, env, settings, Stack.from_settings(settings))
+        yield Cluster({**PORTS, **shape}, env, settings, Stack.from_settings(settings))
     finally:
         down()
 
