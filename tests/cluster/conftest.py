@@ -1,8 +1,8 @@
 """A second stack beside the default one, scaled out: three Kafka brokers (a controller quorum
 of three; topics replicated three times, written to at least two), topics of 12 partitions,
 and (in `make chaos`) the Spark Thrift server on a standalone master with two workers, on
-other ports and in another state folder. Started from nothing for the tests of this folder and stopped after
-them; tests that move data take a lane on it (`cluster_lane`)."""
+other ports and in another state folder. Started from nothing for the tests of this folder
+and stopped after them; tests that move data take a lane on it (`cluster_lane`)."""
 
 from __future__ import annotations
 
