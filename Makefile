@@ -99,7 +99,7 @@ bench-full: up  ## the same up to 1,000,000 posts
 bench-scale: up  ## the sink with 1, 2, 3 processes and the emulator against 1 and 3 brokers
 	$(PY) bench/scale.py
 
-chaos: up  ## the fault tests at full size (100,000 posts); figures in target/faults/
+chaos: up  ## the fault tests at full size (100,000 posts) and the cluster's tests on Spark workers; figures in target/faults/
 	@rm -rf target/faults
 	@# The cluster's tests all run here: Spark on its master and workers is a chaos-size shape.
 	@$(PY) -m pytest -m fault --chaos tests/faults; rc=$$?; \

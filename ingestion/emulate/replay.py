@@ -29,7 +29,6 @@ from ingestion.progress import Progress
 from ingestion.stopping import StopRequest
 
 CHECKPOINT_EVERY_S = 1.0
-# Posts are counted as rows of this table.
 
 
 @dataclass(frozen=True)

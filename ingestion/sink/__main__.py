@@ -90,9 +90,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     option(
         "--until-idle",
         "SINK_UNTIL_IDLE",
-        "exit once no record arrived for this many seconds (batch runs; while its topics "
-        "exist, the first partitions are waited for up to 120 s more); default: run until "
-        "Ctrl-C or SIGTERM",
+        "exit once no record arrived for this many seconds (batch runs; while its group "
+        "forms and its topics exist, it waits up to 120 s more); default: run until Ctrl-C "
+        "or SIGTERM",
         type=positive_float,
     )
     option(
@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     consumer.subscribe(
         ["^" + args.topics_regex], on_assign=sink.on_assign, on_revoke=sink.on_revoke
     )
+    topics_match = False
     with StopRequest() as stop:
         try:
             # A stop request ends the loop, which then lands the files in hand, so everything
@@ -188,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
                 should_stop=lambda: stop.requested,
                 topics_match=lambda: any_topic_matches(consumer, args.topics_regex),
             )
+            never_assigned = bool(args.until_idle) and sink.assigned_at is None
+            topics_match = never_assigned and any_topic_matches(consumer, args.topics_regex)
         finally:
             progress.close()
             consumer.close()
@@ -202,10 +205,15 @@ def main(argv: list[str] | None = None) -> int:
         f"({stats.records / busy if busy else 0:,.0f} records/s), {progress.elapsed:.1f} s in all"
     )
     if args.until_idle and sink.assigned_at is None:
+        if topics_match:
+            raise UserError(
+                f"no partition was assigned within {progress.elapsed:.0f} s although topics "
+                f"match --topics-regex '{args.topics_regex}': group {args.group} did not form "
+                "(is every Kafka broker up?); rerun"
+            )
         raise UserError(
             f"no partition was assigned within {args.until_idle:g} s: no topic matches "
-            f"--topics-regex '{args.topics_regex}', or other sinks of group {args.group} "
-            "hold them all"
+            f"--topics-regex '{args.topics_regex}'"
         )
     return 130 if interrupted else 0
 

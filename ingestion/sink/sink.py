@@ -105,6 +105,10 @@ class S3Sink:
         self.stats = Stats()
         self._dlq_errors: list[str] = []
         self.assigned_at: float | None = None
+        # Since when the group is forming without us holding an assignment: from the start,
+        # and from each revocation (eager rebalancing revokes everything first) to the
+        # assignment that ends it.
+        self.joining_since: float | None = time.monotonic()
 
     # -- rebalancing -------------------------------------------------------------------
 
@@ -132,6 +136,7 @@ class S3Sink:
             )
         consumer.assign(committed)
         self.assigned_at = time.monotonic()
+        self.joining_since = None
 
     def _skip_landed(self, topic: str, partition: int, offset: int) -> int:
         skipped = False
@@ -159,6 +164,8 @@ class S3Sink:
 
     def on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Finish the files in hand while the partitions are still ours."""
+        if self.joining_since is None:
+            self.joining_since = time.monotonic()
         for partition in partitions:
             buffer = self.buffers.pop((partition.topic, partition.partition), None)
             if buffer is not None and buffer.pending:
@@ -259,9 +266,10 @@ class S3Sink:
         topics_match: Callable[[], bool] = lambda: False,
     ) -> None:
         """Consume until stopped, or until nothing arrived for `until_idle` seconds; then land
-        every buffer. Before its first assignment the sink waits on, up to AWAY_SECONDS, while
-        `topics_match()`: the group is still forming (slowly when a broker is away)."""
-        started = last_activity = time.monotonic()
+        every buffer. While the group forms (before the first assignment, and from a
+        revocation to the next assignment), the sink waits on, up to AWAY_SECONDS, as long
+        as `topics_match()`: a group forms slowly while a broker is away."""
+        last_activity = time.monotonic()
         while not should_stop():
             messages = self.consumer.consume(num_messages=2000, timeout=0.5)
             for message in messages:
@@ -287,7 +295,8 @@ class S3Sink:
             # is later: joining the group takes a moment.
             idle_since = max(last_activity, self.assigned_at or 0.0)
             if until_idle is not None and not messages and now - idle_since >= until_idle:
-                if self.assigned_at is None and now - started < AWAY_SECONDS and topics_match():
+                joining = self.joining_since
+                if joining is not None and now - joining < AWAY_SECONDS and topics_match():
                     last_activity = now
                     continue
                 self.stats.idle_seconds += now - idle_since

@@ -189,18 +189,21 @@ def down(stack: Stack, report: Report) -> None:
     extra = [service for service in spared if service not in stack.services]
     # A cluster's brokers stop together: one by one, the last to go has lost its controller
     # quorum, and its shutdown waits for one until it is killed (30 s).
-    brokers = [service for service in stack.services if isinstance(service, Kafka)]
+    brokers = [service for service in stack.services + extra if isinstance(service, Kafka)]
     stopping: dict[str, Future[bool]] = {}
+
+    def stop(service: Service) -> bool:
+        future = stopping.get(service.name)
+        return future.result() if future is not None else service.stop()
+
     with ThreadPoolExecutor(max_workers=len(brokers)) as pool:
         for service in reversed(stack.services + stack.orchestrator):
-            name = service.name
             if service in brokers and not stopping:
                 stopping = {broker.name: pool.submit(broker.stop) for broker in brokers}
-            stopped = stopping[name].result() if name in stopping else service.stop()
-            report(f"{name:<14} {'stopped' if stopped else 'was not running'}")
-    for service in extra:
-        if service.stop():
-            report(f"{service.name:<14} stopped")
+            report(f"{service.name:<14} {'stopped' if stop(service) else 'was not running'}")
+        for service in extra:
+            if stop(service):
+                report(f"{service.name:<14} stopped")
 
 
 def status(stack: Stack, report: Report) -> bool:

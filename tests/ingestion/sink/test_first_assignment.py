@@ -1,6 +1,7 @@
 """A batch sink (`--until-idle`) and a group that is slow to form: it waits for its first
-partitions while its topics exist, and gives up after the idle time when none does. Kafka's
-part (the group forming) is left out: the consumer here never receives anything."""
+partitions, and for the end of a rebalance, while its topics exist, and gives up after the idle
+time when none does. Kafka's part (the group forming) is left out: the consumer here never
+receives anything."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ class NothingArrives:
     def consume(self, num_messages: int, timeout: float) -> list:
         time.sleep(0.01)
         return []
+
+    def committed(self, partitions: list, timeout: float) -> list:
+        return partitions
+
+    def assign(self, partitions: list) -> None:
+        pass
 
 
 class IdleProducer:
@@ -41,7 +48,7 @@ def test_the_first_partitions_are_waited_for_while_a_topic_matches(monkeypatch):
 
     waited = timed_run(silent_sink(), topics_match)
     assert 1.0 <= waited < 2.0
-    assert len(asked) >= 4  # once per idle period
+    assert len(asked) >= 3  # once per idle period
 
 
 def test_without_a_matching_topic_the_idle_time_ends_the_run(monkeypatch):
@@ -49,8 +56,18 @@ def test_without_a_matching_topic_the_idle_time_ends_the_run(monkeypatch):
     assert timed_run(silent_sink(), lambda: False) < 0.8
 
 
+def assigned(sink: S3Sink) -> S3Sink:
+    sink.on_assign(NothingArrives(), [])  # what the group gives a sink with no partition
+    return sink
+
+
 def test_once_assigned_the_idle_time_ends_the_run(monkeypatch):
     monkeypatch.setattr(sink_module, "AWAY_SECONDS", 10.0)
-    sink = silent_sink()
-    sink.assigned_at = time.monotonic()
-    assert timed_run(sink, lambda: True) < 0.8
+    assert timed_run(assigned(silent_sink()), lambda: True) < 0.8
+
+
+def test_after_a_revocation_the_next_assignment_is_waited_for(monkeypatch):
+    monkeypatch.setattr(sink_module, "AWAY_SECONDS", 1.0)
+    sink = assigned(silent_sink())
+    sink.on_revoke(NothingArrives(), [])  # a rebalance begins: a broker went away
+    assert 1.0 <= timed_run(sink, lambda: True) < 2.0
