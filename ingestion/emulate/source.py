@@ -93,23 +93,35 @@ def fetch_post(connection: sa.Connection, queries: list[TableQueries], key: int)
     return Post(key, rows)
 
 
-# Identifiers come from the catalogue only; values are bound.
-_POSTS = f"`{POSTS.name}`"
-_KEY_RANGE_SQL = sa.text(
-    f"SELECT MIN({POSTS.quoted_key}), MAX({POSTS.quoted_key}), COUNT(*) FROM {_POSTS}"
+# Built by SQLAlchemy, which quotes the catalogue's identifiers; values are bound.
+_POSTS = sa.table(POSTS.name)
+_post_key = sa.column(POSTS.key)
+_KEY_RANGE_SQL = sa.select(
+    sa.func.min(_post_key), sa.func.max(_post_key), sa.func.count()
+).select_from(_POSTS)
+_COUNT_AFTER_SQL = (
+    sa.select(sa.func.count()).select_from(_POSTS).where(_post_key > sa.bindparam("after"))
 )
-_COUNT_AFTER_SQL = sa.text(f"SELECT COUNT(*) FROM {_POSTS} WHERE {POSTS.quoted_key} > :after")
-_NTH_KEY_AFTER_SQL = sa.text(
-    f"SELECT {POSTS.quoted_key} FROM {_POSTS} WHERE {POSTS.quoted_key} > :after "
-    f"ORDER BY {POSTS.quoted_key} LIMIT 1 OFFSET :skip"
+_NTH_KEY_AFTER_SQL = (
+    sa.select(_post_key)
+    .select_from(_POSTS)
+    .where(_post_key > sa.bindparam("after"))
+    .order_by(_post_key)
+    .limit(1)
+    .offset(sa.bindparam("skip"))
 )
-_LAST_KEY_SQL = sa.text(
-    "SELECT GREATEST("
-    + ", ".join(
-        f"COALESCE((SELECT MAX({table.quoted_key}) FROM `{table.name}`), :none)"
-        for table in SOURCE_TABLES
+_LAST_KEY_SQL = sa.select(
+    sa.func.greatest(
+        *(
+            sa.func.coalesce(
+                sa.select(sa.func.max(sa.column(table.key)))
+                .select_from(sa.table(table.name))
+                .scalar_subquery(),
+                sa.bindparam("none"),
+            )
+            for table in SOURCE_TABLES
+        )
     )
-    + ")"
 )
 
 
