@@ -31,9 +31,5 @@ TABLE_TOPICS = {table.name: table.topic for table in SOURCE_TABLES}
 TABLE_KEYS = {table.name: table.key for table in SOURCE_TABLES}
 
 
-def by_name(name: str) -> SourceTable:
-    return next(table for table in SOURCE_TABLES if table.name == name)
-
-
 def by_topic(topic: str) -> SourceTable:
     return next(table for table in SOURCE_TABLES if table.topic == topic)
