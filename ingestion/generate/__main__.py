@@ -116,12 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = args.rows or SOURCE_ROWS
     data = SyntheticData(rows, args.seed)
     try:
-        summary = load(
-            target,
-            data.batches(args.batch_size),
-            args.truncate,
-            Progress("generate", total=rows, unit="posts"),
-        )
+        # Ctrl-C is taken as a request (not Python's default KeyboardInterrupt), so it works
+        # even when the command was started with SIGINT ignored, as a shell's background job is.
+        with StopRequest() as stop:
+            summary = load(
+                target,
+                data.batches(args.batch_size),
+                args.truncate,
+                Progress("generate", total=rows, unit="posts"),
+                stop,
+            )
     except LoadInterrupted as exc:
         print(
             f"stopped: {exc.written} of {rows} posts were committed to {target.database}; "

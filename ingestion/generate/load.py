@@ -25,6 +25,7 @@ from ingestion.errors import UserError
 from ingestion.generate import schema
 from ingestion.generate.rows import Batch
 from ingestion.progress import Progress
+from ingestion.stopping import StopRequest
 
 ADMIN_URL_SETTING = "PINTEREST_DB_ADMIN_URL"
 PREFETCH_BATCHES = 2
@@ -250,9 +251,14 @@ class Prefetcher(Generic[T]):
 
 
 def write_batches(
-    connection: Any, target: Target, batches: Iterable[Batch], progress: Progress
+    connection: Any,
+    target: Target,
+    batches: Iterable[Batch],
+    progress: Progress,
+    stop: StopRequest,
 ) -> int:
-    """Insert and commit batch by batch; returns the number of posts committed."""
+    """Insert and commit batch by batch; returns the number of posts committed. A stop request
+    ends the load after the batch in hand is committed (LoadInterrupted)."""
     written = 0
     try:
         for batch in batches:
@@ -263,7 +269,11 @@ def write_batches(
             connection.commit()
             written += len(batch)
             progress.advance(len(batch))
-    except KeyboardInterrupt:
+            if stop.requested:
+                raise LoadInterrupted(written)
+    except LoadInterrupted:
+        raise
+    except KeyboardInterrupt:  # a second Ctrl-C, mid-batch: that batch is rolled back
         raise LoadInterrupted(written) from None
     except pymysql.err.Error as exc:
         code, message = error_parts(exc)
@@ -275,14 +285,18 @@ def write_batches(
 
 
 def load(
-    target: Target, batches: Iterable[Batch], truncate: bool, progress: Progress
+    target: Target,
+    batches: Iterable[Batch],
+    truncate: bool,
+    progress: Progress,
+    stop: StopRequest,
 ) -> LoadSummary:
     """Prepare the tables and write all batches; the connection is always released."""
     try:
         with released(connect(target)) as connection:
             prepare_tables(connection, target, truncate)
             started = time.perf_counter()
-            written = write_batches(connection, target, Prefetcher(batches), progress)
+            written = write_batches(connection, target, Prefetcher(batches), progress, stop)
     finally:
         progress.close()
     return LoadSummary(posts=written, seconds=time.perf_counter() - started)
