@@ -41,8 +41,9 @@ def test_live_builds_then_stops_in_order_on_ctrl_c(run, lane, live_source, wareh
     )
     seen: list[str] = []
     try:
-        # The first build stages the 11,154 posts there at start, the second the live ones.
-        wait_for_line(live.stderr, "build 2:", timeout=600, seen=seen)
+        # The first build stages the 11,154 posts there at start and the live ones landed
+        # by then; the stop's last build stages those landed after it.
+        wait_for_line(live.stderr, "build 1:", timeout=600, seen=seen)
         live.send_signal(signal.SIGINT)
         out, err = live.communicate(timeout=600)
     finally:
@@ -54,7 +55,7 @@ def test_live_builds_then_stops_in_order_on_ctrl_c(run, lane, live_source, wareh
     assert "every record is landed and staged" in out
 
     figures = json.loads(report.read_text())
-    assert len(figures["builds"]) >= 3  # two, and the last one after the stop
+    assert len(figures["builds"]) >= 2  # the first, and the last one after the stop
     assert all(not build["failed"] for build in figures["builds"])
     fresh = figures["freshness_seconds"]["int_pinterest__posts_enriched"]
     assert fresh["posts"] > 0 and 0 < fresh["p50"] <= fresh["p95"] <= fresh["max"]
