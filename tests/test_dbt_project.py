@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from marts import MARTS
 
 from ingestion.catalogue import SOURCE_TABLES
+from ingestion.errors import UserError
+from ingestion.questions import questions
 
 REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -99,6 +102,30 @@ def test_the_catalogue_of_source_tables_is_the_dbt_projects(manifest):
         staging = models[table.staging_model]
         assert sources[table.topic]["unique_id"] in staging["depends_on"]["nodes"], table
         assert staging["fqn"][1] == "staging", table
+
+
+def test_every_mart_declares_the_question_it_answers(manifest):
+    asked = questions(manifest)
+    marts = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
+    assert {question.mart for question in asked} == marts
+    # In the order the tests expect them (their own list, kept independently).
+    assert [question.mart for question in asked] == MARTS
+    assert [question.task for question in asked] == [
+        f"Task {n}" for n in (4, 5, 6, 6, *range(7, 12))
+    ]
+    assert all(question.question and question.order_by for question in asked)
+
+
+def test_an_ordering_that_is_not_a_list_of_columns_is_refused(manifest):
+    node = next(n for n in manifest["nodes"].values() if "question" in n["config"]["meta"])
+    meta = {**node["config"]["meta"], "order_by": "country; drop table x"}
+    tampered = {"nodes": {"one": {**node, "config": {**node["config"], "meta": meta}}}}
+    with pytest.raises(UserError, match=r"order_by must be columns"):
+        questions(tampered)
 
 
 def test_databricks_target_parses_and_compiles(settings, tmp_path):

@@ -38,13 +38,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
 from ingestion.db import open_engine
+from ingestion.dbt_project import PROJECT_DIR, dbt_env, state_dir
 from ingestion.orchestrate.project import (
     LANDING_GROUP,
-    PROJECT_DIR,
     Translator,
-    dbt_env,
     landing_key,
-    state_dir,
     table_key,
     topic_key,
 )

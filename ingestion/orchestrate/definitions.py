@@ -15,6 +15,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
+from ingestion.dbt_project import DBT, PROJECT_DIR, manifest
 from ingestion.orchestrate.assets import (
     Pipeline,
     build_dbt_assets,
@@ -32,7 +33,6 @@ from ingestion.orchestrate.landing import (
     fed_models,
     scope,
 )
-from ingestion.orchestrate.project import DBT, PROJECT_DIR, manifest
 from ingestion.settings import Settings
 
 FULL_BUILD_CRON = "0 3 * * *"

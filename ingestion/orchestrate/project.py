@@ -1,76 +1,15 @@
-"""The dbt project as Dagster sees it: where it is, its parsed manifest (kept under the state
-folder and re-parsed when a project file changed), and how dbt's nodes map to asset keys."""
+"""The dbt project as Dagster sees it: how dbt's nodes map to asset keys (where the project
+is and its manifest: ingestion/dbt_project.py)."""
 
 from __future__ import annotations
 
-import fcntl
-import os
-import subprocess
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator
 
-from ingestion.errors import UserError
-from ingestion.settings import Settings
-
-# The repo root: this package is installed in editable mode from it.
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-# What dbt parses: a newer file here means a stale manifest.
-PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests/dbt")
-DBT = Path(sys.executable).with_name("dbt")
 LANDING_GROUP = "landing"
-
-
-def state_dir(settings: Settings) -> Path:
-    return Path(settings.get("PINTEREST_STATE_DIR") or PROJECT_DIR / ".local").resolve()
-
-
-def dbt_env(settings: Settings) -> dict[str, str]:
-    """What a command of the pipeline or dbt reads its settings from: the environment over
-    the stack's settings file, as for every other command."""
-    return {**settings.stack_file, **os.environ}
-
-
-def _newest_change(root: Path) -> float:
-    newest = 0.0
-    for name in PROJECT_FILES:
-        path = root / name
-        if path.is_file():
-            newest = max(newest, path.stat().st_mtime)
-        for child in path.rglob("*") if path.is_dir() else ():
-            newest = max(newest, child.stat().st_mtime)
-    return newest
-
-
-def manifest(settings: Settings) -> Path:
-    """The project's manifest.json, parsed again when it is missing or older than a project
-    file. A lock keeps the webserver's and the daemon's loaders from parsing at once."""
-    target = state_dir(settings) / "dagster" / "dbt"
-    path = target / "manifest.json"
-    target.mkdir(parents=True, exist_ok=True)
-    with (target / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.exists() and path.stat().st_mtime >= _newest_change(PROJECT_DIR):
-            return path
-        parsed = subprocess.run(
-            [str(DBT), "parse", "--quiet", "--target-path", str(target)],
-            cwd=PROJECT_DIR,
-            env={**dbt_env(settings), "DBT_LOG_PATH": str(target)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if parsed.returncode != 0 or not path.exists():
-            detail = (parsed.stdout + parsed.stderr).strip().splitlines()[-1:] or ["no output"]
-            raise UserError(
-                f"dbt could not parse the project for Dagster ({detail[0]}): run `dbt parse` "
-                "after sourcing .local/stack.env to see why"
-            )
-    return path
 
 
 class Translator(DagsterDbtTranslator):

@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ingestion.answers import QUESTIONS
 from ingestion.cli import EnvArgumentParser, add_warehouse_options
+from ingestion.dbt_project import load_manifest
 from ingestion.errors import UserError, run_cli
 from ingestion.progress import Progress
+from ingestion.questions import questions
 from ingestion.report.charts import CHARTS
 from ingestion.report.page import Provenance, Question, render
 from ingestion.report.warehouse import count_markers, count_posts, read_mart
@@ -67,16 +68,24 @@ def main(argv: list[str] | None = None) -> int:
     target = args.target or (
         f"local (Spark Thrift Server {args.host}:{args.port}, schema {args.schema})"
     )
+    asked = questions(load_manifest(settings))
     connection = connect(args.host, args.port, Login.from_settings(settings))
-    progress = Progress("report", total=len(QUESTIONS) + 2, unit="queries")
+    progress = Progress("report", total=len(asked) + 2, unit="queries")
     try:
         cursor = connection.cursor()
-        questions = []
-        for task, question, mart, order_by in QUESTIONS:
-            table = read_mart(cursor, args.schema, mart, order_by)
-            chart = CHARTS[mart]
-            questions.append(
-                Question(task, question, mart, chart.caption, table, chart.draw(table))
+        answered = []
+        for question in asked:
+            table = read_mart(cursor, args.schema, question.mart, question.order_by)
+            chart = CHARTS[question.mart]
+            answered.append(
+                Question(
+                    question.task,
+                    question.question,
+                    question.mart,
+                    chart.caption,
+                    table,
+                    chart.draw(table),
+                )
             )
             progress.advance()
         posts = count_posts(cursor, args.schema)
@@ -87,11 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         progress.close()
         connection.close()
     built_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    page = render(questions, reconcile, markers, Provenance(built_at, posts, target))
+    page = render(answered, reconcile, markers, Provenance(built_at, posts, target))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(page, encoding="utf-8")
     print(
-        f"report: {len(questions)} charts from {posts:,} posts written to {args.output} "
+        f"report: {len(answered)} charts from {posts:,} posts written to {args.output} "
         f"({len(page.encode()) / 1e6:.1f} MB, opens offline)"
     )
     return 0

@@ -35,7 +35,8 @@ def query(cursor: hive.Cursor, sql: str, hint: str) -> Table:
 
 
 def read_mart(cursor: hive.Cursor, schema: str, mart: str, order_by: str) -> Table:
-    """schema must be a checked identifier; mart and order_by come from a fixed list."""
+    """schema must be a checked identifier; mart and order_by come from the marts' YAML,
+    checked as they are read (ingestion/questions.py)."""
     relation = f"{schema}_marts.{mart}"
     return query(
         cursor,
