@@ -3,26 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ingestion.cli import EnvArgumentParser, add_warehouse_options
 from ingestion.dbt_project import load_manifest
 from ingestion.errors import run_cli
 from ingestion.questions import questions
 from ingestion.report.warehouse import read_mart
 from ingestion.settings import Settings
+from ingestion.text_table import text_table
 from ingestion.thrift import Login, connect
-
-
-def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(c) for c in columns]] + [["" if v is None else str(v) for v in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    lines = [
-        "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True))
-        for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         count = len(table.rows)
         more = f" (first {args.limit} of {count})" if count > args.limit else ""
         print(f"\n{question.task}: {question.question}{more} — {question.mart}")
-        print(format_table(table.columns, shown))
+        cells = [["" if value is None else str(value) for value in row] for row in shown]
+        print(text_table(table.columns, cells, rule=True))
     connection.close()
     return 0
 

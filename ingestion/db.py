@@ -7,13 +7,19 @@ import sqlalchemy as sa
 from ingestion.errors import UserError
 
 
+def error_parts(error: BaseException | None) -> tuple[int | None, str]:
+    """(MySQL error code, the driver's message on one line) of a driver error."""
+    args: tuple[object, ...] = error.args if error is not None else ()
+    if len(args) >= 2 and isinstance(args[0], int):
+        return args[0], " ".join(str(args[1]).split())
+    return None, " ".join(str(error).split())
+
+
 def describe(exc: sa.exc.DBAPIError) -> str:
     """The driver's own words ("Access denied for user ...", "Can't connect to ..."), which
     name the user and host but never the password."""
-    args = getattr(exc.orig, "args", ())
-    if len(args) >= 2 and isinstance(args[1], str):
-        return args[1]
-    return type(exc.orig).__name__
+    code, message = error_parts(exc.orig)
+    return message if code is not None else type(exc.orig).__name__
 
 
 def open_engine(url: str, variable: str) -> sa.Engine:

@@ -19,8 +19,8 @@ from ingestion.api.gateway import Gateway
 from ingestion.cli import EnvArgumentParser, add_env_option, positive_int
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import client_config
+from ingestion.net import port_open
 from ingestion.settings import Settings
-from ingestion.stack.process import port_open
 
 DEFAULT_PORT = 8082  # the REST Proxy's
 MIN_KEY_LENGTH = 16

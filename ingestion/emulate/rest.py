@@ -12,7 +12,6 @@ written once already, so this path is at least once: staging keeps one row per k
 from __future__ import annotations
 
 import queue
-import random
 import threading
 import time
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from typing import Any
 
 import requests
 
+from ingestion.backoff import Backoff
 from ingestion.emulate.publish import (
     FLUSH_TIMEOUT_S,
     Batch,
@@ -79,10 +79,6 @@ def error_message(response: requests.Response) -> str:
     return f"HTTP {response.status_code}: {message or response.text[:200] or response.reason}"
 
 
-def backoff(attempt: int) -> float:
-    return min(MAX_BACKOFF_S, 0.1 * 2**attempt) * random.uniform(0.5, 1.0)
-
-
 def retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "")
     return min(float(value), MAX_RETRY_AFTER_S) if value.isdigit() else None
@@ -94,12 +90,10 @@ def deliver(
     """POST the records until each is acknowledged or failed; returns each one's error."""
     errors: list[str | None] = [None] * len(records)
     todo = list(range(len(records)))
-    deadline = time.monotonic() + target.delivery_timeout_s
+    schedule = Backoff(0.1, MAX_BACKOFF_S, target.delivery_timeout_s, jitter=True)
     last_error = "no answer"
-    attempt = 0
     while todo:
-        wait = backoff(attempt)
-        attempt += 1
+        wait = schedule.next_delay()
         try:
             response = session.post(
                 target.topic_url(topic),
@@ -119,9 +113,9 @@ def deliver(
                 for index in todo:
                     errors[index] = error_message(response)
                 todo = []
-        if todo and time.monotonic() + wait > deadline:
+        if todo and schedule.overruns(wait):
             for index in todo:
-                errors[index] = f"gave up after {attempt} attempts: {last_error}"
+                errors[index] = f"gave up after {schedule.attempts} attempts: {last_error}"
             todo = []
         if todo:
             time.sleep(wait)

@@ -7,11 +7,9 @@ table uses both, and the three tables share no state but their common end (`Cont
 
 from __future__ import annotations
 
-import queue
 import signal
-import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.context import BaseContext
 from multiprocessing.queues import Queue
@@ -23,6 +21,7 @@ from ingestion.db import describe
 from ingestion.emulate.publish import PostPublisher, ProducerFailed
 from ingestion.emulate.rest import RestTarget, open_publisher
 from ingestion.emulate.source import Page, bulk_read_url, table_pages, table_queries
+from ingestion.read_ahead import read_ahead
 
 STATUS_EVERY_S = 0.5
 BATCH_ROWS = 1000
@@ -116,45 +115,6 @@ class Control:
         return end
 
 
-def prefetched(pages: Iterator[Page], depth: int = 2) -> Generator[Page, None, None]:
-    """The pages, read ahead by a thread: the database renders the next page while this
-    process sends the current one. Errors arrive in order, after the pages before them."""
-    ahead: queue.Queue[Page | BaseException | None] = queue.Queue(depth)
-    closing = threading.Event()
-
-    def offer(item: Page | BaseException | None) -> bool:
-        """Queue the item unless the consumer left; False if it did."""
-        while not closing.is_set():
-            try:
-                ahead.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for page in pages:
-                if not offer(page):
-                    return
-            offer(None)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            offer(exc)
-
-    reader = threading.Thread(target=read, name="page-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := ahead.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        closing.set()
-        # The reader shares this process's connection: it must be done with it before the
-        # caller closes or reuses it.
-        reader.join()
-
-
 @dataclass
 class _Pacer:
     rate: float | None
@@ -182,8 +142,11 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
             after = job.after
             while status.end is None:
                 upto = int(control.upto.value)
-                pages = prefetched(
-                    table_pages(connection, queries, after=after, upto=upto, page=job.page)
+                # The database renders the next page while this process sends the current
+                # one.
+                pages = read_ahead(
+                    table_pages(connection, queries, after=after, upto=upto, page=job.page),
+                    name="page-reader",
                 )
                 try:
                     _send_pages(

@@ -10,9 +10,10 @@ from typing import Any
 
 import pymysql
 
+from ingestion.db import error_parts
 from ingestion.errors import UserError
 from ingestion.generate import schema
-from ingestion.generate.load import Target, create_tables, error_parts, released
+from ingestion.generate.load import Target, create_tables, released
 from ingestion.generate.rows import GeoRow, PostRow, UserRow
 from ingestion.progress import Progress
 from ingestion.stopping import StopRequest

@@ -6,13 +6,11 @@ interrupted run leaves a consistent prefix 0..k-1 in every table.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import pymysql
 import sqlalchemy.exc
@@ -21,16 +19,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from ingestion.catalogue import POSTS
+from ingestion.db import error_parts
 from ingestion.errors import UserError
 from ingestion.generate import schema
 from ingestion.generate.rows import Batch
 from ingestion.progress import Progress
+from ingestion.read_ahead import read_ahead
 from ingestion.stopping import StopRequest
 
 ADMIN_URL_SETTING = "PINTEREST_DB_ADMIN_URL"
-PREFETCH_BATCHES = 2
-
-T = TypeVar("T")
 
 # MySQL client error codes that have a specific, fixable cause.
 _DATABASE_ACCESS_DENIED = 1044
@@ -134,14 +131,6 @@ def _connect_problem(target: Target, error: BaseException | None) -> str:
     return f"cannot connect to {where} ({code}: {message}); check {target.source}"
 
 
-def error_parts(error: BaseException | None) -> tuple[int | None, str]:
-    """(MySQL error code, one-line message) of a DBAPI error."""
-    args: tuple[object, ...] = error.args if error is not None else ()
-    if len(args) >= 2 and isinstance(args[0], int):
-        return args[0], " ".join(str(args[1]).split())
-    return None, " ".join(str(error).split())
-
-
 def create_tables(connection: Any, target: Target) -> None:
     """Create the tables that are missing."""
     try:
@@ -194,62 +183,6 @@ def _existing_rows_message(database: str, counts: dict[str, int]) -> str:
     )
 
 
-@dataclass(frozen=True)
-class _Failure:
-    error: BaseException
-
-
-class _Done:
-    pass
-
-
-class Prefetcher(Generic[T]):
-    """Iterate `items` in a background thread, at most `depth` items ahead.
-
-    The next batch is generated while the current one is on the wire or in the server, when
-    the loading thread waits without holding the GIL. Items still come from one iterator in
-    order, so the rows are unchanged, and at most depth + 1 batches exist at any time.
-    """
-
-    def __init__(self, items: Iterable[T], depth: int = PREFETCH_BATCHES) -> None:
-        self._items = items
-        self._queue: queue.Queue[T | _Failure | _Done] = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="generate-rows", daemon=True)
-
-    def __iter__(self) -> Iterator[T]:
-        self._thread.start()
-        try:
-            while True:
-                item = self._queue.get()
-                if isinstance(item, _Done):
-                    return
-                if isinstance(item, _Failure):
-                    raise item.error
-                yield item
-        finally:
-            self._stop.set()
-
-    def _work(self) -> None:
-        try:
-            for item in self._items:
-                if not self._put(item):
-                    return
-            self._put(_Done())
-        except BaseException as exc:  # handed to the consuming thread, which raises it
-            self._put(_Failure(exc))
-
-    def _put(self, item: T | _Failure | _Done) -> bool:
-        """Block until there is room, unless the consumer has gone away."""
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
 def write_batches(
     connection: Any,
     target: Target,
@@ -296,7 +229,9 @@ def load(
         with released(connect(target)) as connection:
             prepare_tables(connection, target, truncate)
             started = time.perf_counter()
-            written = write_batches(connection, target, Prefetcher(batches), progress, stop)
+            # The next batch is generated while this one is on the wire or in the server.
+            ahead = read_ahead(batches, name="generate-rows")
+            written = write_batches(connection, target, ahead, progress, stop)
     finally:
         progress.close()
     return LoadSummary(posts=written, seconds=time.perf_counter() - started)

@@ -24,6 +24,7 @@ from ingestion.reconcile.mysql import count_rows
 from ingestion.reconcile.staging import count_staged
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
+from ingestion.text_table import text_table
 from ingestion.thrift import Login, connect
 from ingestion.topics import DLQ_SUFFIX, sink_group
 
@@ -168,14 +169,7 @@ def render(ledgers: list[TableLedger]) -> str:
     for ledger in ledgers:
         values = [get(ledger) for _, get in COLUMNS]
         cells.append([v if isinstance(v, str) else "-" if v is None else f"{v:,}" for v in values])
-    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-    return "\n".join(
-        "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in cells
-    )
+    return text_table(cells[0], cells[1:], figures=True)
 
 
 def write_json(path: Path, ledgers: list[TableLedger], problems: list[str]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ingestion.backoff import Backoff
 from ingestion.errors import UserError
 from ingestion.sink.layout import object_key, partition_prefix
 
@@ -90,8 +91,7 @@ class Landing:
     def _with_retry(self, call: Callable[[], Any], what: str) -> Any:
         """boto3 already retries a few times; this outer loop rides out longer outages with
         capped exponential backoff. Access errors are not retried: they need a person."""
-        deadline = time.monotonic() + self.retry_for
-        delay = 0.5
+        schedule = Backoff(0.5, 10.0, self.retry_for)
         while True:
             try:
                 return call()
@@ -106,11 +106,11 @@ class Landing:
                 problem = f"HTTP {status}"
             except BotoCoreError as exc:
                 problem = type(exc).__name__
-            if time.monotonic() + delay > deadline:
+            delay = schedule.next_delay()
+            if schedule.overruns(delay):
                 raise UserError(
                     f"S3 {what} still failing after {self.retry_for:.0f} s ({problem}); nothing "
                     "after the last landed object was committed: rerun to continue"
                 )
             self.log(f"sink: S3 {what} failed ({problem}); retrying in {delay:.1f} s")
             time.sleep(delay)
-            delay = min(delay * 2, 10.0)

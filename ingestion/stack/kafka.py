@@ -18,7 +18,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from ingestion.errors import UserError
-from ingestion.stack import process
+from ingestion.net import port_open
 from ingestion.stack.config import (
     BROKERS_SETTING,
     KAFKA_PORT_FIELDS,
@@ -295,7 +295,7 @@ class Kafka(Service):
 
     def ready(self) -> bool:
         """This broker serves the cluster's metadata and is registered in it."""
-        if not process.port_open(self.config.host, self.port):
+        if not port_open(self.config.host, self.port):
             return False
         own = f"{self.config.host}:{self.config.kafka_ports(self.node)[2]}"
         try:

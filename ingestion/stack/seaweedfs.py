@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ingestion.errors import UserError
-from ingestion.stack import process
+from ingestion.net import port_open
 from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.service import Service
 
@@ -150,7 +150,7 @@ class SeaweedFS(Service):
         )
 
     def ready(self) -> bool:
-        if not process.port_open(self.config.host, self.port):
+        if not port_open(self.config.host, self.port):
             return False
         try:
             self.client().list_buckets()

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ingestion.errors import UserError
+from ingestion.net import port_open
 from ingestion.stack import process
 from ingestion.stack.config import Credentials, Layout, StackConfig
 
@@ -102,7 +103,7 @@ class Service(ABC):
 
     def launch(self) -> None:
         for port, setting in self.ports().items():
-            if process.port_open(self.config.host, port):
+            if port_open(self.config.host, port):
                 move = f", or set {setting} to a free port" if setting else ""
                 raise UserError(
                     f"port {self.config.host}:{port} needed by {self.name} is taken by another "

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ingestion.errors import UserError
-from ingestion.stack import process
+from ingestion.net import port_open
 from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.install import maven_jars, require_java
 from ingestion.stack.service import Service
@@ -215,7 +215,7 @@ class SparkThrift(Service):
 
     def ready(self) -> bool:
         # HiveServer2 opens its port only after the session manager and metastore are up.
-        return process.port_open(self.config.host, self.port)
+        return port_open(self.config.host, self.port)
 
     def configure(self) -> None:
         """Nothing to set up: the metastore and warehouse are created on first use."""

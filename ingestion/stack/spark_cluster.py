@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from ingestion.stack import process
+from ingestion.net import port_open
 from ingestion.stack.config import (
     PORT_SETTINGS,
     SPARK_UI_STEP,
@@ -106,7 +106,7 @@ class SparkMaster(_Daemon):
         return [MASTER, "--host", host, "--port", str(self.port), "--webui-port", str(self.ui_port)]
 
     def ready(self) -> bool:
-        return process.port_open(self.config.host, self.port)
+        return port_open(self.config.host, self.port)
 
     def alive_workers(self) -> set[int]:
         """The ports of the workers the master counts as alive (from its web UI's JSON)."""

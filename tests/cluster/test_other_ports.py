@@ -16,8 +16,8 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 from listeners import is_loopback, listening_inodes, process_tree, socket_inodes
 
 from ingestion.errors import UserError
+from ingestion.net import port_open
 from ingestion.settings import Settings, parse_env_file
-from ingestion.stack import process
 from ingestion.stack.config import PORT_SETTINGS, Credentials, Layout, StackConfig
 from ingestion.stack.kafka import Kafka
 from ingestion.stack.seaweedfs import SeaweedFS
@@ -65,7 +65,7 @@ def test_a_pipeline_runs_end_to_end_on_other_ports(cluster):
     assert "reconciled: every record is accounted for" in reconciled
     # The default stack was not touched: its services still answer on their own ports.
     for port in (3306, 9092, 8333, 10000):
-        assert process.port_open("127.0.0.1", port)
+        assert port_open("127.0.0.1", port)
 
 
 def test_a_taken_port_names_the_setting_that_moves_it(tmp_path):

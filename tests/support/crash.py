@@ -6,7 +6,7 @@ import os
 import signal
 import time
 
-from ingestion.stack.process import port_open
+from ingestion.net import port_open
 from ingestion.stack.service import Service
 
 

@@ -1,4 +1,4 @@
-"""The pieces of a table worker that need no services: read-ahead and the common end."""
+"""The pieces of a table worker that need no services: the common end."""
 
 from __future__ import annotations
 
@@ -6,37 +6,7 @@ import multiprocessing
 import threading
 import time
 
-import pytest
-
-from ingestion.emulate.table_worker import Control, prefetched
-
-
-def test_read_ahead_keeps_order_and_raises_a_reader_error_after_the_pages_before_it():
-    def pages():
-        yield [(1, b"a")]
-        yield [(2, b"b")]
-        raise RuntimeError("connection lost")
-
-    received = []
-    with pytest.raises(RuntimeError, match="connection lost"):
-        for page in prefetched(pages()):
-            received.append(page)
-    assert received == [[(1, b"a")], [(2, b"b")]]
-
-
-def test_read_ahead_stops_reading_when_the_consumer_stops():
-    produced = []
-
-    def pages():
-        for n in range(1000):
-            produced.append(n)
-            yield [(n, b"")]
-
-    reader = prefetched(pages(), depth=2)
-    next(reader)
-    reader.close()
-    time.sleep(0.3)
-    assert len(produced) < 10, "the reader went on after the consumer left"
+from ingestion.emulate.table_worker import Control
 
 
 def test_a_stop_ends_every_worker_at_the_furthest_key_any_reached():

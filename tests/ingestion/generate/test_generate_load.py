@@ -26,7 +26,7 @@ from ingestion.catalogue import TABLE_NAMES
 from ingestion.errors import UserError
 from ingestion.generate import schema
 from ingestion.generate.__main__ import build_parser
-from ingestion.generate.load import Prefetcher, parse_target
+from ingestion.generate.load import parse_target
 from ingestion.generate.rows import SOURCE_ROWS, SyntheticData
 from ingestion.settings import Settings
 
@@ -423,17 +423,3 @@ def test_malformed_url_is_not_echoed() -> None:
     with pytest.raises(UserError) as error:
         parse_target(f"not a url {secret}")
     assert secret not in str(error.value) and ADMIN in str(error.value)
-
-
-# -- pure helpers of the loader ----------------------------------------------------------
-
-
-def test_prefetcher_keeps_order_and_forwards_errors() -> None:
-    assert list(Prefetcher(iter(range(1000)))) == list(range(1000))
-
-    def failing() -> Iterator[int]:
-        yield 1
-        raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError, match="boom"):
-        list(Prefetcher(failing()))
