@@ -6,6 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Where the tables go, unless told otherwise: topics `<prefix>.<topic>`, and dbt's target
+# schema (models in `<schema>_staging`, ...; profiles.example.yml's default too).
+DEFAULT_TOPIC_PREFIX = "pinterest"
+DEFAULT_SCHEMA = "pinterest"
+
 
 @dataclass(frozen=True)
 class SourceTable:

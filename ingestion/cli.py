@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ingestion.catalogue import DEFAULT_SCHEMA, DEFAULT_TOPIC_PREFIX
 from ingestion.settings import Settings
 
 
@@ -158,7 +159,7 @@ def add_warehouse_options(
         "--schema",
         "DBT_SCHEMA",
         "dbt target schema: models are in <schema>_staging, <schema>_marts, ...",
-        default="pinterest",
+        default=DEFAULT_SCHEMA,
         type=identifier,
     )
     if raw_schema:
@@ -171,3 +172,33 @@ def add_warehouse_options(
             default="pinterest_raw",
             type=identifier,
         )
+
+
+NO_KAFKA = "no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers"
+
+
+def add_kafka_options(
+    parser: argparse.ArgumentParser, settings: Settings, *, prefix_help: str = "topic prefix"
+) -> None:
+    """Which Kafka and which of its topics: the bootstrap servers and the topics' prefix.
+    A command that needs Kafka checks it with require_kafka after parsing."""
+    add_env_option(
+        parser,
+        settings,
+        "--bootstrap-servers",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "Kafka bootstrap servers",
+    )
+    add_env_option(
+        parser,
+        settings,
+        "--topic-prefix",
+        "PINTEREST_TOPIC_PREFIX",
+        prefix_help,
+        default=DEFAULT_TOPIC_PREFIX,
+    )
+
+
+def require_kafka(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.bootstrap_servers is None:
+        parser.error(NO_KAFKA)

@@ -16,7 +16,13 @@ import uvicorn
 from ingestion.api.app import ApiSettings, Counters, create_app
 from ingestion.api.errors import ApiError
 from ingestion.api.gateway import Gateway
-from ingestion.cli import EnvArgumentParser, add_env_option, positive_int
+from ingestion.cli import (
+    EnvArgumentParser,
+    add_env_option,
+    add_kafka_options,
+    positive_int,
+    require_kafka,
+)
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import client_config
 from ingestion.net import port_open
@@ -39,12 +45,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
     option("--host", "INGEST_API_HOST", "address to listen on", default="127.0.0.1")
     option("--port", "INGEST_API_PORT", "port to listen on", default=DEFAULT_PORT, type=int)
-    option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
-    option(
-        "--topic-prefix",
-        "PINTEREST_TOPIC_PREFIX",
-        "only topics named <prefix>.* can be read or written",
-        default="pinterest",
+    add_kafka_options(
+        parser, settings, prefix_help="only topics named <prefix>.* can be read or written"
     )
     option(
         "--api-key-file",
@@ -94,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
-    if args.bootstrap_servers is None:
-        parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
+    require_kafka(parser, args)
     api_settings = ApiSettings(
         api_key=api_key(settings, args.api_key_file),
         topic_prefix=args.topic_prefix,

@@ -21,9 +21,11 @@ from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
 from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
+    add_kafka_options,
     non_negative_float,
     positive_float,
     positive_int,
+    require_kafka,
 )
 from ingestion.db import open_engine
 from ingestion.emulate.checkpoint import load_checkpoint
@@ -71,8 +73,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         choices=["kafka", "rest"],
     )
     option("--db-url", "PINTEREST_DB_URL", "source database (read-only user)", secret=True)
-    option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
-    option("--topic-prefix", "PINTEREST_TOPIC_PREFIX", "topic prefix", default="pinterest")
+    add_kafka_options(parser, settings)
     option(
         "--partitions",
         "PINTEREST_TOPIC_PARTITIONS",
@@ -230,8 +231,7 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         for name in ("rest_records", "rest_in_flight"):
             if getattr(args, name) is not None:
                 parser.error(f"--{name.replace('_', '-')} only applies to --transport rest")
-        if args.bootstrap_servers is None:
-            parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
+        require_kafka(parser, args)
 
 
 def producer_config(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pyhive import hive
 
+from ingestion.catalogue import DEFAULT_SCHEMA, DEFAULT_TOPIC_PREFIX
 from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
@@ -113,7 +114,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         "--schema",
         "DBT_SCHEMA",
         "dbt target schema (models in <schema>_staging, ...)",
-        default="pinterest",
+        default=DEFAULT_SCHEMA,
         type=identifier,
     )
     parser.add_argument(
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         poll_interval=args.poll_interval,
         duration=args.duration,
         schema=args.schema,
-        topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest",
+        topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX,
         report=args.report,
         state=Path(settings.get("PINTEREST_STATE_DIR") or ".local"),
     )

@@ -36,7 +36,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
+from ingestion.catalogue import DEFAULT_TOPIC_PREFIX, TABLE_KEYS, TABLE_TOPICS
 from ingestion.db import open_engine
 from ingestion.dbt_project import PROJECT_DIR, dbt_env, state_dir
 from ingestion.orchestrate.project import (
@@ -151,7 +151,7 @@ def source_tables(pipeline: Pipeline) -> Iterator[ObserveResult]:
 )
 def kafka_topics(context: AssetExecutionContext, pipeline: Pipeline) -> Iterator[MaterializeResult]:
     settings = pipeline.settings()
-    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
+    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX
     checkpoint = state_dir(settings) / "dagster" / f"emulate-{prefix}.checkpoint"
     summary = _run(
         context, settings, "ingestion.emulate", "--checkpoint", str(checkpoint), "--resume"

@@ -27,7 +27,7 @@ from dagster import (
     sensor,
 )
 
-from ingestion.catalogue import TABLE_TOPICS
+from ingestion.catalogue import DEFAULT_SCHEMA, DEFAULT_TOPIC_PREFIX, TABLE_TOPICS
 from ingestion.orchestrate.assets import Pipeline
 from ingestion.orchestrate.project import landing_key
 from ingestion.orchestrate.tags import WAREHOUSE_TAG_KEY
@@ -150,8 +150,8 @@ def scope(settings: Settings) -> str:
     belong to."""
     bucket = settings.require("S3_BUCKET")
     topics_dir = settings.get("SINK_TOPICS_DIR") or "topics"
-    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest"
-    schema = settings.get("DBT_SCHEMA") or "pinterest"
+    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX
+    schema = settings.get("DBT_SCHEMA") or DEFAULT_SCHEMA
     return f"s3://{bucket}/{topics_dir}/{prefix} -> {schema}"
 
 
@@ -201,7 +201,7 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
                 s3_client(settings, max_attempts=2),
                 settings.require("S3_BUCKET"),
                 settings.get("SINK_TOPICS_DIR") or "topics",
-                settings.get("PINTEREST_TOPIC_PREFIX") or "pinterest",
+                settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX,
                 cursor,
             )
         )

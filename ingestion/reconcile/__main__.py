@@ -12,7 +12,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ingestion.catalogue import TABLE_TOPICS
-from ingestion.cli import EnvArgumentParser, add_env_option, add_warehouse_options
+from ingestion.cli import (
+    NO_KAFKA,
+    EnvArgumentParser,
+    add_env_option,
+    add_kafka_options,
+    add_warehouse_options,
+)
 from ingestion.db import open_engine
 from ingestion.errors import run_cli
 from ingestion.kafka_client import check_reachable, client_config, config_source
@@ -55,8 +61,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         add_env_option(parser, settings, flag, env, help, **kwargs)
 
     option("--db-url", "PINTEREST_DB_URL", "source database URL", secret=True)
-    option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
-    option("--topic-prefix", "PINTEREST_TOPIC_PREFIX", "topic prefix", default="pinterest")
+    add_kafka_options(parser, settings)
     option("--group", "SINK_GROUP", "the sink's consumer group", derived=sink_group("<prefix>"))
     option("--bucket", "S3_BUCKET", "bucket the sink lands in")
     option("--topics-dir", "SINK_TOPICS_DIR", "the sink's top folder", default="topics")
@@ -78,10 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     args.group = args.group or sink_group(args.topic_prefix)
     for value, what in (
         (args.db_url, "no database: set PINTEREST_DB_URL or pass --db-url"),
-        (
-            args.bootstrap_servers,
-            "no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers",
-        ),
+        (args.bootstrap_servers, NO_KAFKA),
         (args.bucket, "no bucket: set S3_BUCKET or pass --bucket"),
     ):
         if value is None:

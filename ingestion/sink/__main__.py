@@ -8,7 +8,14 @@ import socket
 
 from confluent_kafka import Consumer, KafkaException, Producer
 
-from ingestion.cli import EnvArgumentParser, add_env_option, positive_float, positive_int
+from ingestion.cli import (
+    EnvArgumentParser,
+    add_env_option,
+    add_kafka_options,
+    positive_float,
+    positive_int,
+    require_kafka,
+)
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import (
     check_reachable,
@@ -35,12 +42,10 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     def option(flag: str, env: str, help: str, **kwargs: object) -> None:
         add_env_option(parser, settings, flag, env, help, **kwargs)
 
-    option("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "Kafka bootstrap servers")
-    option(
-        "--topic-prefix",
-        "PINTEREST_TOPIC_PREFIX",
-        "prefix of the pipeline's topics; the dead-letter topic is <prefix>.dlq",
-        default="pinterest",
+    add_kafka_options(
+        parser,
+        settings,
+        prefix_help="prefix of the pipeline's topics; the dead-letter topic is <prefix>.dlq",
     )
     option(
         "--topics-regex",
@@ -112,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     # Derived from the prefix in force, whichever of flag, environment or file gave it.
     args.topics_regex = args.topics_regex or sink_topics_regex(args.topic_prefix)
     args.group = args.group or sink_group(args.topic_prefix)
-    if args.bootstrap_servers is None:
-        parser.error("no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers")
+    require_kafka(parser, args)
     if args.bucket is None:
         parser.error("no bucket: set S3_BUCKET or pass --bucket")
     try:
