@@ -78,6 +78,7 @@ class Pipeline(ConfigurableResource):  # type: ignore[misc]
 class BuildConfig(Config):  # type: ignore[misc]
     unit_tests: bool = False  # dbt's unit tests (CI's and the daily build's, not every run's)
     retry_seconds: float = 5.0  # the first wait before a transient failure is tried again
+    retries: int = DBT_RETRIES  # how often a transient failure is tried again
 
 
 def _run(context: AssetExecutionContext, settings: Settings, module: str, *args: str) -> str:
@@ -231,12 +232,12 @@ def build_dbt_assets(manifest: Path) -> Any:
             shutil.rmtree(target, ignore_errors=True)
             return
         text, tests_failed = failure_text(target)
-        if transient(text) and not tests_failed and context.retry_number < DBT_RETRIES:
+        if transient(text) and not tests_failed and context.retry_number < config.retries:
             wait = config.retry_seconds * 2**context.retry_number
             context.log.warning(f"dbt failed on a transient error; retrying in {wait:g} s: {text}")
             # The message is in the log; a retry's artifacts would only pile up.
             shutil.rmtree(target, ignore_errors=True)
-            raise RetryRequested(max_retries=DBT_RETRIES, seconds_to_wait=wait)
+            raise RetryRequested(max_retries=config.retries, seconds_to_wait=wait)
         tried = f" after {context.retry_number + 1} attempts" if context.retry_number else ""
         raise Failure(
             description=f"dbt build failed{tried} (artifacts and log in {target}): "
