@@ -19,7 +19,8 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The wait after this attempt; counts the attempt."""
-        delay = min(self.cap, self.first * 2**self.attempts)
+        # The exponent stops growing long after the cap is reached: 2**1024 is no float.
+        delay = min(self.cap, self.first * 2 ** min(self.attempts, 64))
         self.attempts += 1
         return delay * random.uniform(0.5, 1.0) if self.jitter else delay
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,10 +191,13 @@ def write_batches(
     stop: StopRequest,
 ) -> int:
     """Insert and commit batch by batch; returns the number of posts committed. A stop request
-    ends the load after the batch in hand is committed (LoadInterrupted)."""
+    ends the load once the batch in hand is committed (LoadInterrupted), unless it was the
+    last."""
     written = 0
     try:
         for batch in batches:
+            if stop.requested:
+                raise LoadInterrupted(written)
             with connection.cursor() as cursor:
                 cursor.executemany(schema.INSERT_POSTS, batch.posts)
                 cursor.executemany(schema.INSERT_GEOLOCATION, batch.geolocations)
@@ -202,8 +205,6 @@ def write_batches(
             connection.commit()
             written += len(batch)
             progress.advance(len(batch))
-            if stop.requested:
-                raise LoadInterrupted(written)
     except LoadInterrupted:
         raise
     except KeyboardInterrupt:  # a second Ctrl-C, mid-batch: that batch is rolled back
@@ -227,11 +228,14 @@ def load(
     """Prepare the tables and write all batches; the connection is always released."""
     try:
         with released(connect(target)) as connection:
+            if stop.requested:  # stopped while connecting: nothing truncated or written
+                raise LoadInterrupted(0)
             prepare_tables(connection, target, truncate)
             started = time.perf_counter()
-            # The next batch is generated while this one is on the wire or in the server.
-            ahead = read_ahead(batches, name="generate-rows")
-            written = write_batches(connection, target, ahead, progress, stop)
+            # The next batch is generated while this one is on the wire or in the server;
+            # closed here, still under the stop request's handler, and not at exit.
+            with closing(read_ahead(batches, name="generate-rows")) as ahead:
+                written = write_batches(connection, target, ahead, progress, stop)
     finally:
         progress.close()
     return LoadSummary(posts=written, seconds=time.perf_counter() - started)

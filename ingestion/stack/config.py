@@ -9,6 +9,7 @@ import string
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ingestion.catalogue import DEFAULT_TOPIC_PREFIX
 from ingestion.errors import UserError
 from ingestion.settings import Settings
 
@@ -104,7 +105,7 @@ class StackConfig:
     kafka_controller_port: int = 9093
     kafka_admin_port: int = 9094  # the administrator's listener (client certificate)
     kafka_brokers: int = 1
-    topic_prefix: str = "pinterest"
+    topic_prefix: str = DEFAULT_TOPIC_PREFIX
     partitions: int = 3
     s3_port: int = 8333
     bucket: str = "pinterest-raw"

@@ -11,6 +11,11 @@ def test_delays_double_up_to_the_cap_and_count_the_attempts():
     assert schedule.attempts == 7
 
 
+def test_a_long_outage_stays_at_the_cap():
+    schedule = Backoff(0.5, 10.0, budget=100_000)
+    assert [schedule.next_delay() for _ in range(2000)][-1] == 10.0
+
+
 def test_jitter_keeps_each_delay_between_half_and_all_of_it():
     schedule = Backoff(0.1, 5.0, budget=600, jitter=True)
     for full in (0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0):

@@ -328,10 +328,19 @@ def test_same_seed_same_tables_any_batch_size_other_seed_differs(url: str, db: A
     assert counts(db) == dict.fromkeys(TABLE_NAMES, 3000)
 
 
-def test_ctrl_c_stops_after_whole_batches(url: str, db: Any) -> None:
+# Through a parent that ignores SIGINT, as a shell starts a background job (the ignoring is
+# inherited across exec): Ctrl-C must still stop the generator.
+IGNORING_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
+@pytest.mark.parametrize("parent", [(), ("-c", IGNORING_SIGINT)], ids=["plain", "sigint-ignored"])
+def test_ctrl_c_stops_after_whole_batches(url: str, db: Any, parent: tuple[str, ...]) -> None:
     args = ["--truncate", "--rows", "200000", "--batch-size", "1000"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "ingestion.generate", *args],
+        [sys.executable, *parent, "-m", "ingestion.generate", *args],
         cwd=REPO,
         env=cli_env(),
         stdout=subprocess.PIPE,
