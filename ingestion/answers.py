@@ -16,7 +16,7 @@ from ingestion.thrift import Login, connect
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = EnvArgumentParser(prog="python -m ingestion.answers", description=__doc__)
-    add_warehouse_options(parser, settings, raw_schema=False)
+    add_warehouse_options(parser, settings)
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
     asked = questions(load_manifest(settings))

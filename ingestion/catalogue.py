@@ -10,6 +10,8 @@ from dataclasses import dataclass
 # schema (models in `<schema>_staging`, ...; profiles.example.yml's default too).
 DEFAULT_TOPIC_PREFIX = "pinterest"
 DEFAULT_SCHEMA = "pinterest"
+# dbt's audit of the landing and staging, one row per source table (`<schema>_audit.<model>`).
+AUDIT_MODEL = "audit_pinterest__source_tables"
 
 
 @dataclass(frozen=True)

@@ -136,11 +136,9 @@ def _checked(
     return value
 
 
-def add_warehouse_options(
-    parser: argparse.ArgumentParser, settings: Settings, *, raw_schema: bool = True
-) -> None:
-    """Where dbt's relations are: the Spark Thrift Server, dbt's target schema (models in
-    <schema>_staging, _marts, ...) and, optionally, the raw external tables' schema."""
+def add_warehouse_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    """Where dbt's relations are: the Spark Thrift Server and dbt's target schema (models in
+    <schema>_staging, _marts, ...)."""
     add_env_option(
         parser, settings, "--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1"
     )
@@ -162,16 +160,6 @@ def add_warehouse_options(
         default=DEFAULT_SCHEMA,
         type=identifier,
     )
-    if raw_schema:
-        add_env_option(
-            parser,
-            settings,
-            "--raw-schema",
-            "PINTEREST_RAW_SCHEMA",
-            "schema of the raw external tables",
-            default="pinterest_raw",
-            type=identifier,
-        )
 
 
 NO_KAFKA = "no Kafka: set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap-servers"

@@ -7,12 +7,18 @@
 {%- endmacro %}
 
 
-{#- Trimmed text, NULL when empty or a missing-value marker. `markers` is an array column of
-    the markers (from the missing_value_markers seed), cross joined into the model. -#}
+{#- Whether the text, trimmed, is a missing-value marker. `markers` is an array column of the
+    markers (from the missing_value_markers seed), cross joined into the model. NULL for NULL. -#}
+{% macro is_missing_value_marker(expression, markers='marker_values') -%}
+    array_contains({{ markers }}, {{ trim_whitespace(expression) }})
+{%- endmacro %}
+
+
+{#- Trimmed text, NULL when empty or a missing-value marker. -#}
 {% macro clean_text(expression, markers='marker_values') -%}
     {%- set trimmed = trim_whitespace(expression) -%}
     case
-        when {{ trimmed }} = '' or array_contains({{ markers }}, {{ trimmed }}) then null
+        when {{ trimmed }} = '' or {{ is_missing_value_marker(expression, markers) }} then null
         else {{ trimmed }}
     end
 {%- endmacro %}

@@ -103,9 +103,11 @@
 
 
 {#- The lines of a source table's objects that this run reads, flagged as staging would drop
-    them: malformed, or without a key (`key_column`, which must be an int). For the audit of
-    the landing (stg_pinterest__landed_objects), which holds every source table. -#}
-{% macro landed_lines(table, key_column) -%}
+    them: malformed, or without a key (`key_column`, which must be an int), with the number of
+    their text values that staging makes NULL as missing-value markers. For the audit of the
+    landing (stg_pinterest__landed_objects), which holds every source table; `markers` is the
+    model's relation holding the markers as one array, `marker_values`. -#}
+{% macro landed_lines(table, key_column, markers='markers') -%}
     select
         '{{ table }}' as source_table,
         landed.partition as _partition,
@@ -113,7 +115,30 @@
         {{ landed_offset('landed._landed_file') }} as _landed_offset,
         landed._corrupt_record is not null as is_malformed,
         landed._corrupt_record is null and try_cast(landed.`{{ key_column }}` as int) is null
-            as is_keyless
+            as is_keyless,
+        0
+        {%- for column in source_text_columns().get(table, []) %}
+            + if({{ is_missing_value_marker('landed.`' ~ column ~ '`', markers ~ '.marker_values') }}, 1, 0)
+        {%- endfor %} as marker_values
     from {{ source('pinterest', table) }} as landed
+    cross join {{ markers }}
     where {{ landed_since_last_run('landed._landed_file', "source_table = '" ~ table ~ "'") }}
+{%- endmacro %}
+
+
+{#- Each raw source table's text columns, as its YAML declares them: those that carry the
+    source row's values (not the landing's `_...` columns or the partition). A unit test's
+    graph holds no sources: a unit test of a model that calls this overrides it. -#}
+{% macro source_text_columns() -%}
+    {%- set columns = {} -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values() if node.source_name == 'pinterest' -%}
+            {%- do columns.update({node.name: []}) -%}
+            {%- for column in node.columns.values()
+                if column.data_type == 'string' and not column.name.startswith('_') -%}
+                {%- do columns[node.name].append(column.name) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(columns) }}
 {%- endmacro %}

@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 from marts import MARTS
 
-from ingestion.catalogue import SOURCE_TABLES
+from ingestion.audit import SourceAudit
+from ingestion.catalogue import AUDIT_MODEL, SOURCE_TABLES
 from ingestion.errors import UserError
 from ingestion.questions import questions
 
@@ -63,7 +65,7 @@ def test_every_model_source_seed_and_column_is_documented(manifest):
         ]
     assert undocumented == []
     models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
-    assert len(models) == 14
+    assert len(models) == 15
 
 
 def test_every_model_has_unit_tests(manifest):
@@ -81,9 +83,8 @@ def test_the_report_exposure_depends_on_every_mart(manifest):
     }
     assert len(marts) == 9
     assert marts <= set(exposure["depends_on"]["nodes"])
-    assert {f"source.pinterest_pipeline.pinterest.{t}" for t in ("pin", "geo", "user")} <= set(
-        exposure["depends_on"]["nodes"]
-    )
+    # The data-quality counts come from the audit (the report reads no raw source).
+    assert f"model.pinterest_pipeline.{AUDIT_MODEL}" in exposure["depends_on"]["nodes"]
     assert exposure["type"] == "dashboard" and exposure["description"].strip()
 
 
@@ -102,6 +103,10 @@ def test_the_catalogue_of_source_tables_is_the_dbt_projects(manifest):
         staging = models[table.staging_model]
         assert sources[table.topic]["unique_id"] in staging["depends_on"]["nodes"], table
         assert staging["fqn"][1] == "staging", table
+    # Reconcile and the report read dbt's audit of these tables, with one row per source table.
+    audit = models[AUDIT_MODEL]
+    assert audit["fqn"][1] == "audit"
+    assert {"source_table", *(f.name for f in fields(SourceAudit))} <= set(audit["columns"])
 
 
 def test_every_mart_declares_the_question_it_answers(manifest):

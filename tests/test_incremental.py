@@ -48,6 +48,7 @@ def relations(prefix: str) -> list[str]:
     return [
         *staging,
         f"{prefix}_intermediate.int_pinterest__posts_enriched",
+        f"{prefix}_audit.audit_pinterest__source_tables",
         *(f"{prefix}_marts.{mart}" for mart in MARTS),
     ]
 

@@ -247,10 +247,12 @@ def build_dbt_assets(manifest: Path) -> Any:
     return dbt_models
 
 
-def build_report(marts: list[AssetKey]) -> Any:
+def build_report(reads: list[AssetKey]) -> Any:
+    """The report, after the models it and reconcile read (the marts and the audit)."""
+
     @asset(
         key="report",
-        deps=marts,
+        deps=reads,
         group_name="report",
         kinds={"html"},
         description="The answers of Tasks 4-11 as charts (`target/report/index.html`), with "

@@ -44,8 +44,12 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
     dbt_models = build_dbt_assets(manifest(settings))
     # The services restart when the settings change, so the scope is fixed while they run.
     tags = {**WAREHOUSE_TAG, SCOPE_TAG: scope(settings)}
-    marts = [key for key in dbt_models.keys if dbt_models.get_asset_spec(key).group_name == "marts"]
-    report = build_report(sorted(marts, key=lambda key: key.to_user_string()))
+    read = [
+        key
+        for key in dbt_models.keys
+        if dbt_models.get_asset_spec(key).group_name in ("marts", "audit")
+    ]
+    report = build_report(sorted(read, key=lambda key: key.to_user_string()))
     full_build = define_asset_job(
         "full_build",
         selection=AssetSelection.assets(dbt_models, report),

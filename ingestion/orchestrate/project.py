@@ -15,7 +15,7 @@ LANDING_GROUP = "landing"
 class Translator(DagsterDbtTranslator):
     """dbt's sources are the S3 landing of each topic (`s3/pin`, ...), which the sink
     writes; models keep their names and are grouped by their layer (staging, intermediate,
-    marts), seeds as `seeds`."""
+    audit, marts), seeds as `seeds`."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":

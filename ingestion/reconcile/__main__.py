@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from ingestion.audit import read_audit
 from ingestion.catalogue import TABLE_TOPICS
 from ingestion.cli import (
     NO_KAFKA,
@@ -27,7 +28,6 @@ from ingestion.reconcile.kafka import count_dead_letters, count_topics
 from ingestion.reconcile.landing import count_landed
 from ingestion.reconcile.ledger import TableLedger
 from ingestion.reconcile.mysql import count_rows
-from ingestion.reconcile.staging import count_staged
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
 from ingestion.text_table import text_table
@@ -156,14 +156,19 @@ def count_s3(args: argparse.Namespace, settings: Settings, ledgers: list[TableLe
 def count_dbt(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
     connection = connect(args.host, args.port, Login.from_settings(settings))
     try:
-        for ledger in ledgers:
-            suffix = TABLE_TOPICS[ledger.table]
-            staged = count_staged(connection, args.raw_schema, args.schema + "_staging", suffix)
-            ledger.raw_lines = staged.raw_lines
-            ledger.dropped_lines = staged.dropped_lines
-            ledger.staging_rows = staged.staging_rows
+        audit = read_audit(
+            connection.cursor(),
+            args.schema,
+            "run `dbt build` first (it creates it), or pass --skip-dbt",
+        )
     finally:
         connection.close()
+    for ledger in ledgers:
+        staged = audit[TABLE_TOPICS[ledger.table]]
+        ledger.raw_lines = staged.raw_lines
+        ledger.dropped_lines = staged.dropped_lines
+        ledger.duplicates_removed = staged.duplicates_folded
+        ledger.staging_rows = staged.staged_rows
 
 
 def render(ledgers: list[TableLedger]) -> str:
@@ -175,14 +180,7 @@ def render(ledgers: list[TableLedger]) -> str:
 
 
 def write_json(path: Path, ledgers: list[TableLedger], problems: list[str]) -> None:
-    tables = [
-        {
-            **asdict(ledger),
-            "kafka_pending": ledger.kafka_pending,
-            "duplicates_removed": ledger.duplicates_removed,
-        }
-        for ledger in ledgers
-    ]
+    tables = [{**asdict(ledger), "kafka_pending": ledger.kafka_pending} for ledger in ledgers]
     document = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "tables": tables,

@@ -25,10 +25,12 @@ class TableLedger:
     s3_foreign_objects: int | None = None
     # Dead-letter records whose origin is this topic.
     dlq_records: int | None = None
-    # Lines that the raw external table reads, those staging drops as malformed or keyless,
+    # As dbt's audit counted them (models/audit/): the lines of the sink's objects, those
+    # staging drops as malformed or keyless, those it folds into a later line of the same key,
     # and the rows of the staging model (one per key).
     raw_lines: int | None = None
     dropped_lines: int | None = None
+    duplicates_removed: int | None = None
     staging_rows: int | None = None
 
     @property
@@ -37,14 +39,6 @@ class TableLedger:
         if self.kafka_records is None or self.sink_committed is None:
             return None
         return self.kafka_records - self.sink_committed
-
-    @property
-    def duplicates_removed(self) -> int | None:
-        """Well-formed keyed lines that staging folded into another line of the same key."""
-        raw, dropped, staged = self.raw_lines, self.dropped_lines, self.staging_rows
-        if raw is None or dropped is None or staged is None:
-            return None
-        return raw - dropped - staged
 
     def problems(self) -> list[str]:
         """Each shortfall between stages, as a sentence saying where and what to do."""
