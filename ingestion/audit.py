@@ -22,9 +22,7 @@ class SourceAudit:
     staged_rows: int
 
 
-def read_audit(
-    cursor: hive.Cursor, schema: str, hint: str = "run `dbt build` first"
-) -> dict[str, SourceAudit]:
+def read_audit(cursor: hive.Cursor, schema: str, hint: str) -> dict[str, SourceAudit]:
     """Topic suffix (`pin`, ...) -> its figures. schema must be a checked identifier; `hint`
     ends the error when the audit cannot be read."""
     relation = f"{schema}_audit.{AUDIT_MODEL}"

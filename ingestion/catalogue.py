@@ -36,7 +36,3 @@ SOURCE_TABLES = (POSTS, GEOLOCATIONS, USERS)
 TABLE_NAMES = tuple(table.name for table in SOURCE_TABLES)
 TABLE_TOPICS = {table.name: table.topic for table in SOURCE_TABLES}
 TABLE_KEYS = {table.name: table.key for table in SOURCE_TABLES}
-
-
-def by_topic(topic: str) -> SourceTable:
-    return next(table for table in SOURCE_TABLES if table.topic == topic)

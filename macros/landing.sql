@@ -117,7 +117,7 @@
         landed._corrupt_record is null and try_cast(landed.`{{ key_column }}` as int) is null
             as is_keyless,
         0
-        {%- for column in source_text_columns().get(table, []) %}
+        {%- for column in text_columns_of(table) %}
             + if({{ is_missing_value_marker('landed.`' ~ column ~ '`', markers ~ '.marker_values') }}, 1, 0)
         {%- endfor %} as marker_values
     from {{ source('pinterest', table) }} as landed
@@ -135,10 +135,23 @@
         {%- for node in graph.sources.values() if node.source_name == 'pinterest' -%}
             {%- do columns.update({node.name: []}) -%}
             {%- for column in node.columns.values()
-                if column.data_type == 'string' and not column.name.startswith('_') -%}
+                if (column.data_type or '') | lower == 'string' and not column.name.startswith('_') -%}
                 {%- do columns[node.name].append(column.name) -%}
             {%- endfor -%}
         {%- endfor -%}
+    {%- endif -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+
+{#- One source table's text columns: none declared is an error, not a silent count of 0. -#}
+{% macro text_columns_of(table) -%}
+    {%- set columns = source_text_columns().get(table, []) -%}
+    {%- if execute and not columns -%}
+        {{ exceptions.raise_compiler_error(
+            "source pinterest." ~ table ~ " declares no text column (data_type: string) in "
+            ~ "models/staging/_pinterest__sources.yml: its marker values cannot be counted"
+        ) }}
     {%- endif -%}
     {{ return(columns) }}
 {%- endmacro %}

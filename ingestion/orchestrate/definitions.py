@@ -4,8 +4,13 @@ build, and the resources. Settings are read when a step or a tick runs, never st
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from dagster import (
     AssetKey,
+    AssetsDefinition,
     AssetSelection,
     DefaultScheduleStatus,
     Definitions,
@@ -13,7 +18,7 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliResource, get_asset_key_for_model
 
 from ingestion.dbt_project import DBT, PROJECT_DIR, manifest
 from ingestion.orchestrate.assets import (
@@ -38,18 +43,30 @@ from ingestion.settings import Settings
 FULL_BUILD_CRON = "0 3 * * *"
 SENSOR_INTERVAL_SECONDS = 5
 REPORT = AssetKey("report")
+REPORT_EXPOSURE = "exposure.pinterest_pipeline.analysis_report"
+
+
+def report_reads(parsed: Mapping[str, Any], dbt_models: AssetsDefinition) -> list[AssetKey]:
+    """The models the report (and the reconcile run before it) read, as the report's dbt
+    exposure declares them."""
+    exposure = parsed["exposures"][REPORT_EXPOSURE]
+    models = [
+        parsed["nodes"][node]["name"]
+        for node in exposure["depends_on"]["nodes"]
+        if node.startswith("model.")
+    ]
+    return sorted(
+        (get_asset_key_for_model([dbt_models], model) for model in models),
+        key=lambda key: key.to_user_string(),
+    )
 
 
 def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> Definitions:
-    dbt_models = build_dbt_assets(manifest(settings))
+    path = manifest(settings)
+    dbt_models = build_dbt_assets(path)
     # The services restart when the settings change, so the scope is fixed while they run.
     tags = {**WAREHOUSE_TAG, SCOPE_TAG: scope(settings)}
-    read = [
-        key
-        for key in dbt_models.keys
-        if dbt_models.get_asset_spec(key).group_name in ("marts", "audit")
-    ]
-    report = build_report(sorted(read, key=lambda key: key.to_user_string()))
+    report = build_report(report_reads(json.loads(path.read_text()), dbt_models))
     full_build = define_asset_job(
         "full_build",
         selection=AssetSelection.assets(dbt_models, report),
@@ -62,8 +79,8 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
         INCREMENTAL_JOB,
         selection=fed_models(REPORT),
         description="What the sensor builds when every topic has new objects: the staging, "
-        "intermediate and mart models (incremental) with their tests. `make live` runs it "
-        "once more after it stops, for the last objects landed.",
+        "intermediate and mart models (incremental) and the audit, with their tests. "
+        "`make live` runs it once more after it stops, for the last objects landed.",
         tags={**tags, BUILD_TAG: "incremental"},
     )
     everything = define_asset_job(

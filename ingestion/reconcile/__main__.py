@@ -5,6 +5,7 @@ than it should."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -156,11 +157,10 @@ def count_s3(args: argparse.Namespace, settings: Settings, ledgers: list[TableLe
 def count_dbt(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
     connection = connect(args.host, args.port, Login.from_settings(settings))
     try:
-        audit = read_audit(
-            connection.cursor(),
-            args.schema,
-            "run `dbt build` first (it creates it), or pass --skip-dbt",
-        )
+        with contextlib.closing(connection.cursor()) as cursor:
+            audit = read_audit(
+                cursor, args.schema, "run `dbt build` first (it creates it), or pass --skip-dbt"
+            )
     finally:
         connection.close()
     for ledger in ledgers:

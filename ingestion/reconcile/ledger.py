@@ -72,8 +72,8 @@ class TableLedger:
         raw = self.raw_lines
         if raw is not None and landed is not None and raw < landed:
             found.append(
-                f"{name}: S3 holds {landed:,} lines of {topic} but the raw table reads {raw:,}: "
-                "run `dbt build`, which refreshes the raw tables' listing first"
+                f"{name}: S3 holds {landed:,} lines of {topic} but dbt's audit counts {raw:,}: "
+                "run `dbt build`, which reads what landed since it last ran"
             )
         staged = self.staging_rows
         if staged is not None and mysql is not None and staged < mysql - (dead or 0):

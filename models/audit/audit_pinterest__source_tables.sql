@@ -24,6 +24,16 @@ users as (
 
 ),
 
+source_tables as (
+
+    select 'pin' as source_table
+    union all
+    select 'geo' as source_table
+    union all
+    select 'user' as source_table
+
+),
+
 landed as (
 
     select
@@ -38,37 +48,70 @@ landed as (
 
 ),
 
-staged as (
+-- The last object counted in each partition: staged rows are counted up to it, so that the
+-- figures add up even when objects landed while a build ran (each model lists the landing
+-- when it reads it, and staging may have read an object the landed-objects model had not).
+counted_offsets as (
+
+    select
+        source_table,
+        _partition,
+        max(_landed_offset) as last_offset
+    from landed_objects
+    group by source_table, _partition
+
+),
+
+staged_lines as (
 
     select
         'pin' as source_table,
-        count(*) as staged_rows
+        _partition,
+        _landed_offset
     from pins
     union all
     select
         'geo' as source_table,
-        count(*) as staged_rows
+        _partition,
+        _landed_offset
     from geolocations
     union all
     select
         'user' as source_table,
-        count(*) as staged_rows
+        _partition,
+        _landed_offset
     from users
+
+),
+
+staged as (
+
+    select
+        staged_lines.source_table,
+        count(*) as staged_rows
+    from staged_lines
+    inner join counted_offsets
+        on
+            staged_lines.source_table = counted_offsets.source_table
+            and staged_lines._partition = counted_offsets._partition
+            and staged_lines._landed_offset <= counted_offsets.last_offset
+    group by staged_lines.source_table
 
 ),
 
 counted as (
 
     select
-        staged.source_table,
-        staged.staged_rows,
+        source_tables.source_table,
         coalesce(landed.landed_objects, 0) as landed_objects,
         coalesce(landed.raw_lines, 0) as raw_lines,
         coalesce(landed.malformed_lines, 0) as malformed_lines,
         coalesce(landed.keyless_lines, 0) as keyless_lines,
-        coalesce(landed.marker_values, 0) as marker_values
-    from staged
-    left join landed on staged.source_table = landed.source_table
+        coalesce(landed.marker_values, 0) as marker_values,
+        coalesce(staged.staged_rows, 0) as staged_rows
+    from source_tables
+    left join landed on source_tables.source_table = landed.source_table
+    left join staged on source_tables.source_table = staged.source_table
 
 ),
 

@@ -106,3 +106,9 @@ def test_new_geo_objects_build_what_geo_feeds_and_nothing_else(lane_env):
         assert "stg_pinterest__geolocations" in names(request.asset_selection)
         assert not {"stg_pinterest__pins", "stg_pinterest__users"} & names(request.asset_selection)
         assert "missing_value_markers" not in names(request.asset_selection)
+
+
+def test_the_report_follows_the_models_its_exposure_reads(lane_env):
+    graph = build_definitions(Settings.load()).resolve_asset_graph()
+    upstream = names(graph.get(AssetKey("report")).parent_keys)
+    assert upstream == {*MARTS, "audit_pinterest__source_tables", "stg_pinterest__pins"}

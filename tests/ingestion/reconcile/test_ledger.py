@@ -37,7 +37,7 @@ def test_a_pipeline_that_carried_everything_has_no_problem() -> None:
         ({"s3_records": 100}, "LOST 2 records of pinterest.pin"),
         ({"s3_records": 103}, "1 more records of pinterest.pin landed"),
         ({"kafka_records": 110}, "6 records of pinterest.pin are not landed yet"),
-        ({"raw_lines": 101}, "the raw table reads 101"),
+        ({"raw_lines": 101}, "dbt's audit counts 101"),
         ({"staging_rows": 97}, "1 fewer than the source rows not dead-lettered"),
     ],
 )
