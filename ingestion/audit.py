@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from pyhive import hive
 
 from ingestion.catalogue import AUDIT_MODEL
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -34,5 +34,5 @@ def read_audit(cursor: hive.Cursor, schema: str, hint: str) -> dict[str, SourceA
         )
         rows = cursor.fetchall()
     except hive.OperationalError:
-        raise UserError(f"cannot read {relation}: {hint}") from None
+        raise ConfigurationError(f"cannot read {relation}: {hint}") from None
     return {table: SourceAudit(*(int(figure) for figure in figures)) for table, *figures in rows}

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError, PipelineError, TransientError
+
+# MySQL client error codes that have a specific, fixable cause.
+DATABASE_ACCESS_DENIED = 1044
+ACCESS_DENIED = 1045
+UNKNOWN_DATABASE = 1049
+CANNOT_CONNECT = 2003
+UNKNOWN_HOST = 2005
+# A failed connection with one of these will fail again until a setting changes; any other
+# (the server not up yet, gone, too busy) may not.
+_SETTING_WRONG = {DATABASE_ACCESS_DENIED, ACCESS_DENIED, UNKNOWN_DATABASE, UNKNOWN_HOST}
+# Mid-run, a server that went away may come back (server gone, connection lost); any other
+# failure of a statement will not by waiting.
+_CONNECTION_LOST = {CANNOT_CONNECT, 2006, 2013}
 
 
 def error_parts(error: BaseException | None) -> tuple[int | None, str]:
@@ -13,6 +26,18 @@ def error_parts(error: BaseException | None) -> tuple[int | None, str]:
     if len(args) >= 2 and isinstance(args[0], int):
         return args[0], " ".join(str(args[1]).split())
     return None, " ".join(str(error).split())
+
+
+def connection_failure(error: BaseException | None) -> type[PipelineError]:
+    """What kind of failure a driver error on connecting is."""
+    code, _ = error_parts(error)
+    return ConfigurationError if code in _SETTING_WRONG else TransientError
+
+
+def statement_failure(error: BaseException | None) -> type[PipelineError]:
+    """What kind of failure a driver error of a statement (after connecting) is."""
+    code, _ = error_parts(error)
+    return TransientError if code in _CONNECTION_LOST else FatalError
 
 
 def describe(exc: sa.exc.DBAPIError) -> str:
@@ -27,7 +52,7 @@ def open_engine(url: str, variable: str) -> sa.Engine:
     try:
         engine = sa.create_engine(url, pool_pre_ping=True)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError):
-        raise UserError(
+        raise ConfigurationError(
             f"{variable} is not a valid database URL: expected "
             "mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE"  # pragma: allowlist secret
         ) from None
@@ -36,5 +61,6 @@ def open_engine(url: str, variable: str) -> sa.Engine:
             pass
     except sa.exc.DBAPIError as exc:
         engine.dispose()
-        raise UserError(f"cannot connect to the database of {variable}: {describe(exc)}") from None
+        failure = connection_failure(exc.orig)
+        raise failure(f"cannot connect to the database of {variable}: {describe(exc)}") from None
     return engine

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.settings import Settings
 
 # The repo root: this package is installed in editable mode from it.
@@ -65,7 +65,7 @@ def manifest(settings: Settings) -> Path:
         )
         if parsed.returncode != 0 or not path.exists():
             detail = (parsed.stdout + parsed.stderr).strip().splitlines()[-1:] or ["no output"]
-            raise UserError(
+            raise ConfigurationError(
                 f"dbt could not parse the project ({detail[0]}): run `dbt parse` "
                 "after sourcing .local/stack.env to see why"
             )

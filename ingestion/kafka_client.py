@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, TransientError
 from ingestion.progress import announced
 from ingestion.settings import Settings
 
@@ -48,7 +48,7 @@ def parse_properties(text: str, source: str = CLIENT_CONFIG_VAR) -> dict[str, st
             continue
         separator = min((i for i in (line.find("="), line.find(":")) if i > 0), default=-1)
         if separator < 0:
-            raise UserError(f"{source} line {number} is not `key=value`: {line[:40]!r}")
+            raise ConfigurationError(f"{source} line {number} is not `key=value`: {line[:40]!r}")
         properties[line[:separator].strip()] = line[separator + 1 :].strip()
     return properties
 
@@ -66,7 +66,7 @@ def client_config(settings: Settings, role: Role, bootstrap: str | None = None) 
         try:
             config.update(parse_properties(Path(path).read_text(encoding="utf-8"), name))
         except OSError as exc:
-            raise UserError(f"cannot read {name} file {path}: {exc.strerror}") from None
+            raise ConfigurationError(f"cannot read {name} file {path}: {exc.strerror}") from None
     if bootstrap:
         config["bootstrap.servers"] = bootstrap
     region = config.pop(MSK_IAM_REGION, None)
@@ -81,7 +81,7 @@ def msk_iam_token_callback(region: str) -> MskIamToken:
     try:
         import aws_msk_iam_sasl_signer  # noqa: F401
     except ImportError:
-        raise UserError(
+        raise ConfigurationError(
             f"{MSK_IAM_REGION} is set but the MSK IAM signer is not installed: "
             "pip install 'pinterest-pipeline[msk-iam]'"
         ) from None
@@ -113,7 +113,7 @@ def create_client(
     try:
         return factory(config)
     except KafkaException as exc:
-        raise UserError(
+        raise ConfigurationError(
             f"invalid Kafka client setting: {exc.args[0].str()} (check {source})"
         ) from None
 
@@ -156,12 +156,12 @@ def _wait_for_metadata(
         if refusal is None and log.cut_off_in_handshake():
             refusal = "it closed the connection before any request: it expects TLS"
         if refusal is not None:
-            raise UserError(
+            raise ConfigurationError(
                 f"Kafka at {servers} refused this client ({refusal}): "
                 f"check security.protocol, the user and password in {source}"
             )
         if time.monotonic() >= deadline:
-            raise UserError(
+            raise TransientError(
                 f"cannot reach Kafka at {servers} ({last.str()}): "
                 f"check KAFKA_BOOTSTRAP_SERVERS (and {source}), or run `make up`"
             )

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 
 # A list of columns, each optionally descending: all an ordering may be, since it is put
 # into SQL as it is.
@@ -33,15 +33,17 @@ def questions(manifest: Mapping[str, Any]) -> list[Question]:
         try:
             task, position, order_by = int(meta["task"]), int(meta["position"]), meta["order_by"]
         except (KeyError, TypeError, ValueError):
-            raise UserError(
+            raise ConfigurationError(
                 f"{where} needs task and position (numbers), question and order_by"
             ) from None
         if not _ORDER_BY.fullmatch(str(order_by)):
-            raise UserError(
+            raise ConfigurationError(
                 f"{where}: order_by must be columns separated by ', ', each optionally "
                 f"' desc'; got {order_by!r}"
             )
         if position in found:
-            raise UserError(f"{where}: position {position} is {found[position].mart}'s too")
+            raise ConfigurationError(
+                f"{where}: position {position} is {found[position].mart}'s too"
+            )
         found[position] = Question(f"Task {task}", str(meta["question"]), node["name"], order_by)
     return [found[position] for position in sorted(found)]

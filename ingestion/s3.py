@@ -9,7 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, TransientError
 from ingestion.progress import announced
 from ingestion.settings import Settings
 
@@ -19,7 +19,7 @@ SCHEMES = ("http://", "https://")
 def s3_client(settings: Settings, *, max_attempts: int = 10, connect_timeout: float = 5) -> Any:
     endpoint = settings.get("S3_ENDPOINT_URL")
     if endpoint and not endpoint.startswith(SCHEMES):
-        raise UserError(
+        raise ConfigurationError(
             f"S3_ENDPOINT_URL={endpoint!r} has no scheme: write http://{endpoint} "
             f"(or https://), or unset it for AWS S3"
         )
@@ -57,12 +57,16 @@ def check_bucket(settings: Settings, bucket: str, prefix: str) -> None:
     except ClientError as exc:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 404:
-            raise UserError(f"bucket {bucket} does not exist: create it or set S3_BUCKET") from None
-        raise UserError(
+            raise ConfigurationError(
+                f"bucket {bucket} does not exist: create it or set S3_BUCKET"
+            ) from None
+        # A server error (SeaweedFS starting, say) may pass; a refusal needs the keys fixed.
+        failure = TransientError if status is None or status >= 500 else ConfigurationError
+        raise failure(
             f"S3 refused access to bucket {bucket} (HTTP {status}): check S3_ACCESS_KEY_ID and "
             f"S3_SECRET_ACCESS_KEY, and that the key may list s3://{bucket}/{prefix}"
         ) from None
     except BotoCoreError as exc:
-        raise UserError(
+        raise TransientError(
             f"cannot reach S3 ({exc}): check S3_ENDPOINT_URL, or run `make up`"
         ) from None

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 
 STACK_ENV_VAR = "PINTEREST_STACK_ENV"
 DEFAULT_STACK_ENV = Path(".local") / "stack.env"
@@ -76,7 +76,7 @@ class Settings:
     def require(self, name: str) -> str:
         value = self.get(name)
         if value is None:
-            raise UserError(
+            raise ConfigurationError(
                 f"{name} is not set: export it, or run `make up` to start the local stack "
                 f"(which writes {self.stack_path})"
             )
@@ -91,4 +91,4 @@ class Settings:
         try:
             return int(raw)
         except ValueError:
-            raise UserError(f"{name} must be an integer, got {raw!r}") from None
+            raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pyhive import hive
 from thrift.transport.TTransport import TTransportException
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, TransientError
 from ingestion.progress import announced
 from ingestion.settings import Settings
 
@@ -36,11 +36,11 @@ def connect(host: str, port: int, login: Login) -> hive.Connection:
             return hive.connect(host=host, port=port, username=login.user, **auth)
     except (TTransportException, OSError) as exc:
         if _refused(exc):
-            raise UserError(
+            raise ConfigurationError(
                 f"the Spark Thrift Server at {host}:{port} refused user {login.user!r}: "
                 f"check {USER_VAR} and {PASSWORD_VAR} (the stack's are in .local/stack.env)"
             ) from None
-        raise UserError(
+        raise TransientError(
             f"cannot reach the Spark Thrift Server at {host}:{port} ({exc}): "
             "run `make up`, or set SPARK_THRIFT_HOST/SPARK_THRIFT_PORT"
         ) from None

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import re
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 from ingestion.catalogue import SOURCE_TABLES
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError, PipelineError, TransientError
 
 # The three tables' topics share a partition count, so a post's key hashes to the same
 # partition number in each of them.
 DLQ_SUFFIX = "dlq"
+
+
+def kafka_failure(error: KafkaError) -> type[PipelineError]:
+    """What kind of failure an error Kafka answered is: a refusal needs a setting or a right
+    changed, what librdkafka calls retriable may pass, anything else will not."""
+    if error.name().endswith("AUTHORIZATION_FAILED"):
+        return ConfigurationError
+    return TransientError if error.retriable() else FatalError
 
 
 def sink_group(prefix: str) -> str:
@@ -56,13 +64,14 @@ def ensure_topics(
         except KafkaException as exc:
             error = exc.args[0]
             if error.name() in ("TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
-                raise UserError(
+                raise ConfigurationError(
                     f"topic {name} does not exist and this Kafka user may not create it: "
                     f"create it, or on the local stack run "
                     f"`python -m ingestion.stack grant --topic-prefix {prefix}`"
                 ) from None
             if error.name() != "TOPIC_ALREADY_EXISTS":
-                raise UserError(f"could not create topic {name}: {error.str()}") from None
+                failure = kafka_failure(error)
+                raise failure(f"could not create topic {name}: {error.str()}") from None
     return missing
 
 
@@ -81,7 +90,7 @@ def raise_partitions(admin: AdminClient, names: list[str], partitions: int) -> d
             try:
                 future.result()
             except KafkaException as exc:
-                raise UserError(
+                raise kafka_failure(exc.args[0])(
                     f"could not raise {name} to {partitions} partitions: {exc.args[0].str()}"
                 ) from None
     return {name: count for name, count in counts.items() if count > partitions}

@@ -15,7 +15,7 @@ from marts import MARTS
 
 from ingestion.audit import SourceAudit
 from ingestion.catalogue import AUDIT_MODEL, SOURCE_TABLES
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.questions import questions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,7 +129,7 @@ def test_an_ordering_that_is_not_a_list_of_columns_is_refused(manifest):
     node = next(n for n in manifest["nodes"].values() if "question" in n["config"]["meta"])
     meta = {**node["config"]["meta"], "order_by": "country; drop table x"}
     tampered = {"nodes": {"one": {**node, "config": {**node["config"], "meta": meta}}}}
-    with pytest.raises(UserError, match=r"order_by must be columns"):
+    with pytest.raises(ConfigurationError, match=r"order_by must be columns"):
         questions(tampered)
 
 

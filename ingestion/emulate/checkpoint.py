@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 
 
 def load_checkpoint(path: Path) -> int | None:
@@ -16,10 +16,14 @@ def load_checkpoint(path: Path) -> int | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise UserError(f"checkpoint {path} is unreadable ({exc}): fix or delete it") from None
+        raise ConfigurationError(
+            f"checkpoint {path} is unreadable ({exc}): fix or delete it"
+        ) from None
     key = data.get("last_delivered_key") if isinstance(data, dict) else None
     if key is not None and not isinstance(key, int):
-        raise UserError(f"checkpoint {path} has no integer last_delivered_key: fix or delete it")
+        raise ConfigurationError(
+            f"checkpoint {path} has no integer last_delivered_key: fix or delete it"
+        )
     return key
 
 

@@ -28,7 +28,7 @@ from ingestion.emulate.publish import (
     Publisher,
     encode_key,
 )
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError, TransientError
 
 JSON_V2 = "application/vnd.kafka.json.v2+json"
 RETRIABLE_RECORD = 50003  # the REST Proxy's code for a retriable Kafka error
@@ -70,6 +70,11 @@ def request_body(records: list[Record]) -> bytes:
     )
 
 
+def may_pass(status: int) -> bool:
+    """A status the REST Proxy answers while busy or while Kafka is away: worth another try."""
+    return status == 429 or status >= 500
+
+
 def error_message(response: requests.Response) -> str:
     try:
         detail = response.json()
@@ -106,7 +111,7 @@ def deliver(
         else:
             if response.status_code == 200:
                 todo, last_error = _settle(response, todo, errors, last_error)
-            elif response.status_code == 429 or response.status_code >= 500:
+            elif may_pass(response.status_code):
                 last_error = error_message(response)
                 wait = retry_after(response) or wait
             else:
@@ -232,27 +237,29 @@ def check_rest_target(target: RestTarget, topics: list[str]) -> None:
         try:
             response = requests.get(target.topic_url(topic), headers=target.headers(), timeout=10)
         except requests.RequestException as exc:
-            raise UserError(
+            raise TransientError(
                 f"cannot reach the REST endpoint {target.url} ({type(exc).__name__}): "
                 "check --rest-url (INGEST_API_URL), or run `make up`"
             ) from None
         if response.status_code == 401:
-            raise UserError(
+            raise ConfigurationError(
                 f"{target.url} refused the API key ({error_message(response)}): "
                 "check INGEST_API_KEY"
             )
         if response.status_code == 403:
-            raise UserError(
+            raise ConfigurationError(
                 f"{target.url} does not allow {topic} ({error_message(response)}): "
                 "check --topic-prefix"
             )
         if response.status_code == 404:
-            raise UserError(
+            raise ConfigurationError(
                 f"topic {topic} not found at {target.url}: create it (`make up` creates the "
                 "stack's) or check --topic-prefix"
             )
         if response.status_code != 200:
-            raise UserError(f"{target.url} answered {error_message(response)} for {topic}")
+            # Too busy, or Kafka away behind it (503 until it is up), may pass; else not.
+            failure = TransientError if may_pass(response.status_code) else FatalError
+            raise failure(f"{target.url} answered {error_message(response)} for {topic}")
 
 
 def open_publisher(target: dict[str, Any] | RestTarget, topics: Mapping[str, str]) -> PostPublisher:

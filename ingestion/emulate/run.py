@@ -13,7 +13,7 @@ from ingestion.db import describe
 from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import PostPublisher
 from ingestion.emulate.source import Post, fetch_post, key_range, table_queries
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.progress import Progress
 from ingestion.stopping import StopRequest
 
@@ -67,7 +67,9 @@ def random_posts(
     with engine.connect() as connection:
         bounds = key_range(connection)
         if bounds is None:
-            raise UserError(f"{POSTS.name} is empty: run `python -m ingestion.generate` first")
+            raise ConfigurationError(
+                f"{POSTS.name} is empty: run `python -m ingestion.generate` first"
+            )
         low, high, _ = bounds
         queries = [table_queries(connection, table) for table in TABLE_KEYS]
         sent = 0

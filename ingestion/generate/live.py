@@ -10,8 +10,7 @@ from typing import Any
 
 import pymysql
 
-from ingestion.db import error_parts
-from ingestion.errors import UserError
+from ingestion.db import error_parts, statement_failure
 from ingestion.generate import schema
 from ingestion.generate.load import Target, create_tables, released
 from ingestion.generate.rows import GeoRow, PostRow, UserRow
@@ -79,7 +78,7 @@ def insert_live(
                 progress.advance()
     except pymysql.err.Error as exc:
         code, message = error_parts(exc)
-        raise UserError(
+        raise statement_failure(exc)(
             f"inserting into {target.database} failed after {posts} live posts were committed "
             f"({code}: {message}); rerun to go on after the last committed key"
         ) from None

@@ -19,8 +19,17 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from ingestion.catalogue import POSTS
-from ingestion.db import error_parts
-from ingestion.errors import UserError
+from ingestion.db import (
+    ACCESS_DENIED,
+    CANNOT_CONNECT,
+    DATABASE_ACCESS_DENIED,
+    UNKNOWN_DATABASE,
+    UNKNOWN_HOST,
+    connection_failure,
+    error_parts,
+    statement_failure,
+)
+from ingestion.errors import ConfigurationError
 from ingestion.generate import schema
 from ingestion.generate.rows import Batch
 from ingestion.progress import Progress
@@ -28,13 +37,6 @@ from ingestion.read_ahead import read_ahead
 from ingestion.stopping import StopRequest
 
 ADMIN_URL_SETTING = "PINTEREST_DB_ADMIN_URL"
-
-# MySQL client error codes that have a specific, fixable cause.
-_DATABASE_ACCESS_DENIED = 1044
-_ACCESS_DENIED = 1045
-_UNKNOWN_DATABASE = 1049
-_CANNOT_CONNECT = 2003
-_UNKNOWN_HOST = 2005
 
 
 @dataclass(frozen=True)
@@ -58,20 +60,20 @@ def parse_target(raw_url: str, source: str = ADMIN_URL_SETTING) -> Target:
         url = make_url(raw_url)
     except sqlalchemy.exc.ArgumentError:
         # The parser's own message repeats the whole string, password included.
-        raise UserError(
+        raise ConfigurationError(
             f"{source} is not a valid SQLAlchemy URL; expected "
             "mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE"  # pragma: allowlist secret
         ) from None
     backend = url.get_backend_name()
     if backend not in ("mysql", "mariadb"):
-        raise UserError(
+        raise ConfigurationError(
             f"{source} must point at MySQL or MariaDB (mysql+pymysql://...), not {backend!r}"
         )
     # The loader relies on PyMySQL (its multi-row executemany and its error classes), the one
     # driver this project installs, whatever driver the URL names.
     url = url.set(drivername=f"{backend}+pymysql")
     if not url.database:
-        raise UserError(
+        raise ConfigurationError(
             f"{source} names no database ({url.render_as_string(hide_password=True)}); "
             "add /pinterest_data to its path"
         )
@@ -97,33 +99,33 @@ class LoadSummary:
 
 
 def connect(target: Target) -> Any:
-    """A raw DBAPI connection (autocommit off), or a UserError naming what to fix."""
+    """A raw DBAPI connection (autocommit off), or an error naming what to fix."""
     engine = create_engine(target.url, poolclass=NullPool)
     try:
         return engine.raw_connection()
     except sqlalchemy.exc.DBAPIError as exc:
-        raise UserError(_connect_problem(target, exc.orig)) from None
+        raise connection_failure(exc.orig)(_connect_problem(target, exc.orig)) from None
     except pymysql.err.Error as exc:
         # raw_connection() passes the driver's own error through unwrapped.
-        raise UserError(_connect_problem(target, exc)) from None
+        raise connection_failure(exc)(_connect_problem(target, exc)) from None
 
 
 def _connect_problem(target: Target, error: BaseException | None) -> str:
     code, message = error_parts(error)
     where = target.display
-    if code == _ACCESS_DENIED:
+    if code == ACCESS_DENIED:
         return f"access denied at {where}: wrong user or password in {target.source}"
-    if code == _DATABASE_ACCESS_DENIED:
+    if code == DATABASE_ACCESS_DENIED:
         return (
             f"the user in {target.source} may not use database {target.database!r} at {where} "
             "(or it does not exist); fix the database name or grant the user access"
         )
-    if code == _UNKNOWN_DATABASE:
+    if code == UNKNOWN_DATABASE:
         return (
             f"database {target.database!r} does not exist at {where}; create it "
             f"(the local stack does) or fix the database name in {target.source}"
         )
-    if code in (_CANNOT_CONNECT, _UNKNOWN_HOST):
+    if code in (CANNOT_CONNECT, UNKNOWN_HOST):
         return (
             f"cannot reach the database server at {where} ({message}); start it "
             f"or fix the host/port in {target.source}"
@@ -144,7 +146,7 @@ def create_tables(connection: Any, target: Target) -> None:
                     cursor.execute(alter)
         connection.commit()
     except pymysql.err.Error as exc:
-        raise UserError(_prepare_problem(target, exc)) from None
+        raise ConfigurationError(_prepare_problem(target, exc)) from None
 
 
 def _prepare_problem(target: Target, exc: pymysql.err.Error) -> str:
@@ -169,9 +171,9 @@ def prepare_tables(connection: Any, target: Target, truncate: bool) -> None:
                     cursor.execute(statement)
         connection.commit()
     except pymysql.err.Error as exc:
-        raise UserError(_prepare_problem(target, exc)) from None
+        raise ConfigurationError(_prepare_problem(target, exc)) from None
     if not truncate and any(counts.values()):
-        raise UserError(_existing_rows_message(target.database, counts))
+        raise ConfigurationError(_existing_rows_message(target.database, counts))
 
 
 def _existing_rows_message(database: str, counts: dict[str, int]) -> str:
@@ -211,7 +213,7 @@ def write_batches(
         raise LoadInterrupted(written) from None
     except pymysql.err.Error as exc:
         code, message = error_parts(exc)
-        raise UserError(
+        raise statement_failure(exc)(
             f"writing to {target.database} failed after {written} posts were committed "
             f"({code}: {message}); fix the cause, then rerun with --truncate"
         ) from None

@@ -33,7 +33,7 @@ from ingestion.cli import (
 )
 from ingestion.db import describe, open_engine
 from ingestion.emulate.source import last_key
-from ingestion.errors import UserError, run_cli
+from ingestion.errors import PipelineError, UserError, run_cli
 from ingestion.generate.load import ADMIN_URL_SETTING, create_tables, parse_target, released
 from ingestion.generate.load import connect as connect_database
 from ingestion.live import processes
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     children = start_pipeline(config, env)
     stopped_by_user = False
-    error: UserError | None = None
+    error: UserError | PipelineError | None = None
     with StopRequest() as stop:
         deadline = None if config.duration is None else time.monotonic() + config.duration
         try:
@@ -189,14 +189,14 @@ def main(argv: list[str] | None = None) -> int:
                     cycles.append(report_cycle(cycle, freshness, clock))
                 stop.wait(1.0)
             stopped_by_user = stop.requested
-        except UserError as exc:
+        except (UserError, PipelineError) as exc:
             error = exc
         say("live: stopping: the source, then the emulator and the sink once they caught up")
         try:
             drain(config, env, children)
             for cycle in last_build(stack, watcher):
                 cycles.append(report_cycle(cycle, freshness, clock))
-        except UserError as exc:
+        except (UserError, PipelineError) as exc:
             error = error or exc
     clock.stop()
     watcher.close()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import FatalError
 
 _PR_SET_PDEATHSIG = 1
 
@@ -33,10 +33,10 @@ class Child:
     restarts: int = 0
 
     def check(self) -> None:
-        """A UserError if the process has exited."""
+        """A FatalError if the process has exited."""
         code = self.process.poll()
         if code is not None:
-            raise UserError(f"the {self.name} exited with code {code}; see {self.log}")
+            raise FatalError(f"the {self.name} exited with code {code}; see {self.log}")
 
     def exited(self) -> int | None:
         return self.process.poll()
@@ -75,14 +75,14 @@ def start(name: str, args: list[str], logs: Path, env: Mapping[str, str]) -> Chi
 
 
 def run(name: str, args: list[str], logs: Path, env: Mapping[str, str], timeout: float) -> None:
-    """Run a command to its end; a UserError naming its log if it fails."""
+    """Run a command to its end; a FatalError naming its log if it fails."""
     child = start(name, args, logs, env)
     try:
         code = child.process.wait(timeout)
     except subprocess.TimeoutExpired:
         child.stop()
-        raise UserError(
+        raise FatalError(
             f"the {name} did not finish within {timeout:.0f} s; see {child.log}"
         ) from None
     if code != 0:
-        raise UserError(f"the {name} exited with code {code}; see {child.log}")
+        raise FatalError(f"the {name} exited with code {code}; see {child.log}")

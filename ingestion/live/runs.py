@@ -16,7 +16,7 @@ from pyhive import hive
 from thrift.transport.TTransport import TTransportException
 
 from ingestion.catalogue import POSTS
-from ingestion.errors import UserError
+from ingestion.errors import TransientError
 from ingestion.live.cycle import ENRICHED_MODEL, Cycle
 from ingestion.orchestrate.landing import BUILD_TAG, SCOPE_TAG
 
@@ -130,8 +130,8 @@ class RunWatcher:
         while True:
             try:
                 connection = self._warehouse()
-            except UserError:
-                connection = None
+            except TransientError:
+                connection = None  # not up (a refused login is not waited on)
             if connection is not None:
                 try:
                     cursor = connection.cursor()
@@ -145,7 +145,7 @@ class RunWatcher:
                     with contextlib.suppress(TTransportException, OSError):
                         connection.close()
             if time.monotonic() > deadline:
-                raise UserError(
+                raise TransientError(
                     f"the Spark Thrift Server has not answered for {WAREHOUSE_WAIT:.0f} s: "
                     "see .local/logs/spark.log, or run `make up`"
                 )

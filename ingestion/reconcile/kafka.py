@@ -9,7 +9,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaException, TopicPartition
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, TransientError
 from ingestion.kafka_client import create_client
 from ingestion.sink.records import HEADER_TOPIC
 
@@ -31,7 +31,7 @@ def count_topics(config: dict[str, Any], topics: list[str], group: str) -> dict[
         counts = {}
         for topic in topics:
             if topic not in known:
-                raise UserError(f"topic {topic} does not exist: run the emulator first")
+                raise ConfigurationError(f"topic {topic} does not exist: run the emulator first")
             partitions = [TopicPartition(topic, p) for p in sorted(known[topic].partitions)]
             committed = consumer.committed(partitions, timeout=TIMEOUT_S)
             records = done = 0
@@ -43,7 +43,7 @@ def count_topics(config: dict[str, Any], topics: list[str], group: str) -> dict[
             counts[topic] = TopicCounts(records, done)
         return counts
     except KafkaException as exc:
-        raise UserError(f"cannot read offsets from Kafka: {exc.args[0].str()}") from None
+        raise TransientError(f"cannot read offsets from Kafka: {exc.args[0].str()}") from None
     finally:
         consumer.close()
 
@@ -70,7 +70,7 @@ def count_dead_letters(config: dict[str, Any], dlq_topic: str) -> Counter[str]:
         while remaining:
             message = consumer.poll(TIMEOUT_S)
             if message is None:
-                raise UserError(f"reading {dlq_topic} stalled: is the broker up?")
+                raise TransientError(f"reading {dlq_topic} stalled: is the broker up?")
             if message.error():
                 continue
             headers = dict(message.headers() or [])
@@ -80,6 +80,6 @@ def count_dead_letters(config: dict[str, Any], dlq_topic: str) -> Counter[str]:
                 del remaining[message.partition()]
         return origins
     except KafkaException as exc:
-        raise UserError(f"cannot read {dlq_topic}: {exc.args[0].str()}") from None
+        raise TransientError(f"cannot read {dlq_topic}: {exc.args[0].str()}") from None
     finally:
         consumer.close()

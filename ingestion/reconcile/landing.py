@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ingestion.errors import UserError
+from ingestion.errors import TransientError
 from ingestion.sink.layout import object_key_pattern, topic_folder
 
 
@@ -43,5 +43,5 @@ def count_landed(
                 objects += 1
                 on_object(1)
     except (BotoCoreError, ClientError) as exc:
-        raise UserError(f"cannot read s3://{bucket}/{folder}: {exc}") from None
+        raise TransientError(f"cannot read s3://{bucket}/{folder}: {exc}") from None
     return LandedCounts(records, objects, foreign)

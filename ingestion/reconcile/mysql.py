@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ingestion.db import describe
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 
 
 def count_rows(engine: sa.Engine, tables: list[str]) -> dict[str, int]:
@@ -16,7 +16,7 @@ def count_rows(engine: sa.Engine, tables: list[str]) -> dict[str, int]:
                 query = sa.select(sa.func.count()).select_from(sa.table(table))
                 counts[table] = connection.execute(query).scalar_one()
     except sa.exc.DBAPIError as exc:
-        raise UserError(
+        raise ConfigurationError(
             f"cannot count the source tables ({describe(exc)}): load them with "
             "`python -m ingestion.generate`, or check PINTEREST_DB_URL"
         ) from None

@@ -9,7 +9,7 @@ from typing import Any
 from pyhive import hive
 
 from ingestion.catalogue import POSTS
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def query(cursor: hive.Cursor, sql: str, hint: str) -> Table:
     try:
         cursor.execute(sql)
     except hive.OperationalError:
-        raise UserError(hint) from None
+        raise ConfigurationError(hint) from None
     columns = [column[0].split(".")[-1] for column in cursor.description]
     return Table(columns, [tuple(row) for row in cursor.fetchall()])
 

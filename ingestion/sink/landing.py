@@ -3,7 +3,7 @@ crashed run landed but did not commit."""
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,13 +12,15 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ingestion.backoff import Backoff
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, TransientError
 from ingestion.sink.layout import object_key, partition_prefix
 
 # Object metadata recording which offsets an object covers, so a restart can skip past it.
 META_FIRST = "first-offset"
 META_LAST = "last-offset"
 META_COUNT = "record-count"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,11 @@ class Landing:
         topics_dir: str,
         *,
         retry_for: float = 600.0,
-        log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
     ) -> None:
         self.client = client
         self.bucket = bucket
         self.topics_dir = topics_dir
         self.retry_for = retry_for
-        self.log = log
 
     def upload(
         self, topic: str, partition: int, start: int, first: int, last: int, body: bytes
@@ -98,7 +98,7 @@ class Landing:
             except ClientError as exc:
                 status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
                 if status in (400, 403, 404):
-                    raise UserError(
+                    raise ConfigurationError(
                         f"S3 refused the {what} (HTTP {status}: "
                         f"{exc.response.get('Error', {}).get('Code')}): check S3_BUCKET and the "
                         "S3 keys"
@@ -108,9 +108,9 @@ class Landing:
                 problem = type(exc).__name__
             delay = schedule.next_delay()
             if schedule.overruns(delay):
-                raise UserError(
+                raise TransientError(
                     f"S3 {what} still failing after {self.retry_for:.0f} s ({problem}); nothing "
                     "after the last landed object was committed: rerun to continue"
                 )
-            self.log(f"sink: S3 {what} failed ({problem}); retrying in {delay:.1f} s")
+            log.warning("sink: S3 %s failed (%s); retrying in %.1f s", what, problem, delay)
             time.sleep(delay)

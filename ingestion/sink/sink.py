@@ -9,6 +9,7 @@ uploaded but did not commit, and skips past it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -25,12 +26,14 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError, TransientError
 from ingestion.sink.buffer import PartitionBuffer
 from ingestion.sink.landing import Landing
 from ingestion.sink.records import dead_letter, landing_problem
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 # What Kafka answers while a broker is lost, or a partition's leader or the group's
 # coordinator moves to another: a cluster settles within seconds, so these are asked again
@@ -124,7 +127,7 @@ class S3Sink:
                     )
                     partition.offset = int(low)
         except KafkaException as exc:
-            raise UserError(
+            raise TransientError(
                 f"could not read where to start ({exc.args[0].str()}): is Kafka up? rerun"
             ) from None
         for partition in committed:
@@ -152,15 +155,15 @@ class S3Sink:
         """Commit one partition's offset, riding out a coordinator that is away."""
 
         def say(error: KafkaError, wait: float) -> None:
-            self.landing.log(
-                f"sink: committing offsets failed ({error.str()}); retrying in {wait:.1f} s"
+            log.warning(
+                "sink: committing offsets failed (%s); retrying in %.1f s", error.str(), wait
             )
 
         try:
             riding_out(lambda: self.consumer.commit(offsets=[position], asynchronous=False), say)
         except KafkaException as exc:
             # Landed but not committed: the next run finds the object and skips past it.
-            raise UserError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
+            raise TransientError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
 
     def on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Finish the files in hand while the partitions are still ours."""
@@ -236,7 +239,7 @@ class S3Sink:
         """Dead letters acknowledged, then the object uploaded, then the offset committed: a
         crash between any two steps repeats work but loses nothing."""
         if buffer.dead_lettered and (self.dlq.flush(60) or self._dlq_errors):
-            raise UserError(
+            raise TransientError(
                 f"could not write to the dead-letter topic {self.dlq_topic}: "
                 f"{self._dlq_errors[0] if self._dlq_errors else 'timed out'}"
             )
@@ -277,15 +280,15 @@ class S3Sink:
                 if error is None:
                     self.handle(message)
                 elif error.fatal():
-                    raise UserError(f"Kafka consumer error: {error.str()}")
+                    raise FatalError(f"Kafka consumer error: {error.str()}")
                 elif error.code() in REFUSALS:
                     # Rights do not come back by waiting: say so before anything is read.
-                    raise UserError(
+                    raise ConfigurationError(
                         f"Kafka refused the sink ({error.str()}): check that its Kafka user "
                         "(KAFKA_SINK_CONFIG) may read the topics and use the consumer group"
                     )
                 else:  # transient (broker restart, rebalance): librdkafka recovers by itself
-                    self.landing.log(f"sink: Kafka reports {error.str()}; continuing")
+                    log.warning("sink: Kafka reports %s; continuing", error.str())
             self.dlq.poll(0)
             self.rotate_on_schedule()
             now = time.monotonic()

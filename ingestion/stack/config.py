@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ingestion.catalogue import DEFAULT_TOPIC_PREFIX
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.settings import Settings
 
 STATE_DIR_VAR = "PINTEREST_STATE_DIR"
@@ -126,7 +126,7 @@ class StackConfig:
         }
         brokers = settings.require_int(BROKERS_SETTING, defaults.kafka_brokers)
         if brokers not in BROKER_COUNTS:
-            raise UserError(
+            raise ConfigurationError(
                 f"{BROKERS_SETTING} must be 1 (one broker) or 3 (a cluster), got {brokers}"
             )
         taken: dict[int, str] = {}
@@ -136,14 +136,14 @@ class StackConfig:
                 if index:
                     name += f" + {index * BROKER_PORT_STEP} (broker {index + 1})"
                 if bound in taken:
-                    raise UserError(
+                    raise ConfigurationError(
                         f"{name} and {taken[bound]} are both {bound}: "
                         "give each service a port of its own"
                     )
                 taken[bound] = name
         workers = settings.require_int(WORKERS_SETTING, defaults.spark_workers)
         if not 0 <= workers <= MOST_WORKERS:
-            raise UserError(
+            raise ConfigurationError(
                 f"{WORKERS_SETTING} must be 0 (Spark in local mode) to {MOST_WORKERS} "
                 f"(a standalone master with that many workers), got {workers}"
             )
@@ -259,7 +259,7 @@ def _port(settings: Settings, name: str, default: int) -> int:
     port = settings.require_int(name, default)
     highest = HIGHEST.get(name, 65535)
     if not 1024 <= port <= highest:
-        raise UserError(f"{name} must be a port from 1024 to {highest}, got {port}")
+        raise ConfigurationError(f"{name} must be a port from 1024 to {highest}, got {port}")
     return port
 
 

@@ -9,16 +9,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError
 
 
 def apt_install(packages: list[str], log_path: Path) -> None:
     """Install Debian packages (root only); a non-root user is told the command to run."""
     wanted = " ".join(packages)
     if os.geteuid() != 0:
-        raise UserError(f"{wanted} not installed: run `sudo apt-get install -y {wanted}`")
+        raise ConfigurationError(f"{wanted} not installed: run `sudo apt-get install -y {wanted}`")
     if shutil.which("apt-get") is None:
-        raise UserError(f"{wanted} not installed and apt-get is missing: install it by hand")
+        raise ConfigurationError(
+            f"{wanted} not installed and apt-get is missing: install it by hand"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -27,13 +29,13 @@ def apt_install(packages: list[str], log_path: Path) -> None:
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
         ):
             if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, env=env).returncode:
-                raise UserError(f"`{' '.join(argv)}` failed; see {log_path}")
+                raise FatalError(f"`{' '.join(argv)}` failed; see {log_path}")
 
 
 def require_java(min_major: int = 17) -> str:
     java = shutil.which("java")
     if java is None:
-        raise UserError(
+        raise ConfigurationError(
             f"Java {min_major}+ is required by Kafka and Spark but `java` is not on PATH: "
             "install it (apt-get install openjdk-17-jre-headless) and retry"
         )
@@ -41,7 +43,7 @@ def require_java(min_major: int = 17) -> str:
     match = re.search(r'version "(\d+)', result.stderr + result.stdout)
     if match is None or int(match.group(1)) < min_major:
         found = match.group(1) if match else "unknown"
-        raise UserError(f"Java {min_major}+ is required by Kafka and Spark, found {found}")
+        raise ConfigurationError(f"Java {min_major}+ is required by Kafka and Spark, found {found}")
     return java
 
 
@@ -68,6 +70,6 @@ def maven_jars(pom: Path, target: Path, log_path: Path) -> Path:
     ]
     with log_path.open("ab") as log:
         if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT).returncode:
-            raise UserError(f"Maven could not resolve the jars of {pom.name}; see {log_path}")
+            raise FatalError(f"Maven could not resolve the jars of {pom.name}; see {log_path}")
     stamp.write_text(digest + "\n")
     return target

@@ -17,7 +17,7 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError
 from ingestion.net import port_open
 from ingestion.stack.config import (
     BROKERS_SETTING,
@@ -142,7 +142,7 @@ class Kafka(Service):
         shape = self.first / "brokers"
         formatted = int(shape.read_text()) if shape.exists() else 1
         if formatted != self.config.kafka_brokers:
-            raise UserError(
+            raise ConfigurationError(
                 f"Kafka's data in {self.first} is of a cluster of {formatted} "
                 f"broker{'s' if formatted > 1 else ''}, and "
                 f"{BROKERS_SETTING} is {self.config.kafka_brokers}: set it back to {formatted}, "
@@ -260,7 +260,7 @@ class Kafka(Service):
             text=True,
         ).stdout.split()
         if not printed:
-            raise UserError(f"Kafka's StorageTool did not print a cluster id; see {self.log_path}")
+            raise FatalError(f"Kafka's StorageTool did not print a cluster id; see {self.log_path}")
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(printed[-1] + "\n", encoding="ascii")
         return printed[-1]
@@ -280,7 +280,7 @@ class Kafka(Service):
             )  # a quorum of this one controller (the voters are static otherwise)
         with self.log_path.open("ab") as log:
             if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT).returncode:
-                raise UserError(f"formatting Kafka's log directory failed; see {self.log_path}")
+                raise FatalError(f"formatting Kafka's log directory failed; see {self.log_path}")
         (self.first / "brokers").write_text(f"{self.config.kafka_brokers}\n", encoding="ascii")
 
     def _admin(self, bootstrap: str | None = None) -> AdminClient:
@@ -314,7 +314,7 @@ class Kafka(Service):
         """Create a prefix's topics (or raise their partitions to the count in force) and
         grant each user its job on them."""
         if self.pid() is None or not self.ready():
-            raise UserError(f"Kafka ({self.name}) is not running: run `make up` first")
+            raise ConfigurationError(f"Kafka ({self.name}) is not running: run `make up` first")
         admin = self._admin()
         partitions = self.config.partitions
         created = ensure_topics(admin, prefix, partitions)

@@ -26,9 +26,9 @@ from confluent_kafka.admin import (
 )
 
 from ingestion.catalogue import TABLE_TOPICS
-from ingestion.errors import UserError
+from ingestion.errors import TransientError
 from ingestion.stack.config import write_private
-from ingestion.topics import DLQ_SUFFIX, sink_group
+from ingestion.topics import DLQ_SUFFIX, kafka_failure, sink_group
 
 MECHANISM = "SCRAM-SHA-512"
 SCRAM_ITERATIONS = 8192
@@ -148,7 +148,9 @@ def grant(admin: AdminClient, prefix: str, group: str | None = None) -> None:
     deadline = time.monotonic() + TIMEOUT_S
     while not set(wanted) <= _enforced(admin):
         if time.monotonic() > deadline:
-            raise UserError(f"granting access to {prefix}.*: the broker did not apply the ACLs")
+            raise TransientError(
+                f"granting access to {prefix}.*: the broker did not apply the ACLs"
+            )
         time.sleep(0.05)
 
 
@@ -166,7 +168,7 @@ def _enforced(admin: AdminClient) -> set[AclBinding]:
     try:
         return set(admin.describe_acls(everything).result(timeout=TIMEOUT_S))
     except KafkaException as exc:
-        raise UserError(f"reading the Kafka ACLs failed: {exc.args[0].str()}") from None
+        raise TransientError(f"reading the Kafka ACLs failed: {exc.args[0].str()}") from None
 
 
 def revoke(admin: AdminClient, prefix: str, group: str | None = None) -> None:
@@ -192,4 +194,4 @@ def _wait(futures: Iterable[object], doing: str) -> None:
         try:
             future.result()  # type: ignore[attr-defined]
         except KafkaException as exc:
-            raise UserError(f"{doing} failed: {exc.args[0].str()}") from None
+            raise kafka_failure(exc.args[0])(f"{doing} failed: {exc.args[0].str()}") from None

@@ -10,7 +10,7 @@ from urllib.parse import quote_plus
 
 import pymysql
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError
 from ingestion.stack.config import PORT_SETTINGS, StackConfig
 from ingestion.stack.install import apt_install
 from ingestion.stack.service import Service
@@ -57,7 +57,7 @@ class MariaDB(Service):
 
     def command(self) -> Sequence[str]:
         if len(str(self.socket)) > 100:
-            raise UserError(
+            raise ConfigurationError(
                 f"the path {self.socket} is too long for a Unix socket: "
                 "clone the repo to a shorter path or set PINTEREST_STATE_DIR"
             )
@@ -96,7 +96,7 @@ class MariaDB(Service):
             result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT)
         if result.returncode:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-            raise UserError(f"mariadb-install-db failed; see {self.log_path}")
+            raise FatalError(f"mariadb-install-db failed; see {self.log_path}")
 
     def _root(self) -> pymysql.connections.Connection:
         # root authenticates over the Unix socket only (no password exists for it).

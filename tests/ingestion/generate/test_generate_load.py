@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from ingestion.catalogue import TABLE_NAMES
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError
 from ingestion.generate import schema
 from ingestion.generate.__main__ import build_parser
 from ingestion.generate.load import parse_target
@@ -429,6 +429,6 @@ def test_missing_setting_says_what_to_do(tmp_path: Path) -> None:
 
 def test_malformed_url_is_not_echoed() -> None:
     secret = "Malformed-pw-456"  # pragma: allowlist secret
-    with pytest.raises(UserError) as error:
+    with pytest.raises(ConfigurationError) as error:
         parse_target(f"not a url {secret}")
     assert secret not in str(error.value) and ADMIN in str(error.value)

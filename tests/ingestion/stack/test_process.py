@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.errors import UserError
+from ingestion.errors import ConfigurationError, FatalError
 from ingestion.stack import process
 from ingestion.stack.config import Credentials, Layout, StackConfig
 from ingestion.stack.install import require_java
@@ -87,7 +87,9 @@ def test_taken_port_is_a_clear_error(tmp_path: Path):
         sock.listen()
         port = sock.getsockname()[1]
         service = Sleeper(Layout(tmp_path), port)
-        with pytest.raises(UserError, match=rf"port 127.0.0.1:{port} needed by sleeper is taken"):
+        with pytest.raises(
+            ConfigurationError, match=rf"port 127.0.0.1:{port} needed by sleeper is taken"
+        ):
             service.launch()
     assert service.pid() is None
 
@@ -95,13 +97,15 @@ def test_taken_port_is_a_clear_error(tmp_path: Path):
 def test_service_that_dies_on_start_names_its_log(tmp_path: Path):
     service = Sleeper(Layout(tmp_path), free_port(), exit_at_once=True)
     service.launch()
-    with pytest.raises(UserError, match=rf"sleeper exited during start-up; see {service.log_path}"):
+    with pytest.raises(
+        FatalError, match=rf"sleeper exited during start-up; see {service.log_path}"
+    ):
         service.wait_ready()
 
 
 def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(UserError, match=r"Java 17\+ is required .* not on PATH"):
+    with pytest.raises(ConfigurationError, match=r"Java 17\+ is required .* not on PATH"):
         require_java()
 
 
