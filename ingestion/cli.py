@@ -190,3 +190,22 @@ def add_kafka_options(
 def require_kafka(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.bootstrap_servers is None:
         parser.error(NO_KAFKA)
+
+
+NO_BUCKET = "no bucket: set S3_BUCKET or pass --bucket"
+
+
+def add_landing_options(
+    parser: argparse.ArgumentParser, settings: Settings, *, bucket_help: str, topics_dir_help: str
+) -> None:
+    """Where the sink's objects are: the S3 bucket and the layout's top folder. A command that
+    needs the bucket checks it with require_bucket after parsing."""
+    add_env_option(parser, settings, "--bucket", "S3_BUCKET", bucket_help)
+    add_env_option(
+        parser, settings, "--topics-dir", "SINK_TOPICS_DIR", topics_dir_help, default="topics"
+    )
+
+
+def require_bucket(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.bucket is None:
+        parser.error(NO_BUCKET)

@@ -19,7 +19,9 @@ from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
     add_kafka_options,
+    add_landing_options,
     add_warehouse_options,
+    require_bucket,
 )
 from ingestion.db import open_engine
 from ingestion.errors import run_cli
@@ -64,8 +66,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     option("--db-url", "PINTEREST_DB_URL", "source database URL", secret=True)
     add_kafka_options(parser, settings)
     option("--group", "SINK_GROUP", "the sink's consumer group", derived=sink_group("<prefix>"))
-    option("--bucket", "S3_BUCKET", "bucket the sink lands in")
-    option("--topics-dir", "SINK_TOPICS_DIR", "the sink's top folder", default="topics")
+    add_landing_options(
+        parser,
+        settings,
+        bucket_help="bucket the sink lands in",
+        topics_dir_help="the sink's top folder",
+    )
     add_warehouse_options(parser, settings)
     parser.add_argument("--skip-dbt", action="store_true", help="stop at S3 (before dbt has run)")
     parser.add_argument(
@@ -85,10 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     for value, what in (
         (args.db_url, "no database: set PINTEREST_DB_URL or pass --db-url"),
         (args.bootstrap_servers, NO_KAFKA),
-        (args.bucket, "no bucket: set S3_BUCKET or pass --bucket"),
     ):
         if value is None:
             parser.error(what)
+    require_bucket(parser, args)
 
     ledgers = [
         TableLedger(table, f"{args.topic_prefix}.{suffix}")

@@ -12,8 +12,10 @@ from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
     add_kafka_options,
+    add_landing_options,
     positive_float,
     positive_int,
+    require_bucket,
     require_kafka,
 )
 from ingestion.errors import UserError, run_cli
@@ -67,12 +69,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         "waiting for the group to time the old process out",
         default=socket.gethostname(),
     )
-    option("--bucket", "S3_BUCKET", "bucket to land in")
-    option(
-        "--topics-dir",
-        "SINK_TOPICS_DIR",
-        "top folder of the layout (Connect's topics.dir)",
-        default="topics",
+    add_landing_options(
+        parser,
+        settings,
+        bucket_help="bucket to land in",
+        topics_dir_help="top folder of the layout (Connect's topics.dir)",
     )
     option(
         "--flush-size", "SINK_FLUSH_SIZE", "records per object", default=10_000, type=positive_int
@@ -118,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args.topics_regex = args.topics_regex or sink_topics_regex(args.topic_prefix)
     args.group = args.group or sink_group(args.topic_prefix)
     require_kafka(parser, args)
-    if args.bucket is None:
-        parser.error("no bucket: set S3_BUCKET or pass --bucket")
+    require_bucket(parser, args)
     try:
         re.compile(args.topics_regex)
     except re.error as exc:
