@@ -111,7 +111,7 @@ chaos: up  ## the fault tests at full size (100,000 posts) and the cluster's tes
 # `make chaos`, which keeps CI under an hour; every other fault test runs here at small size.
 CHAOS_ONLY := --deselect tests/cluster/test_sink_group.py
 
-test: up lint  ## run every test against the local stack (starts it if needed)
+test: up lint  ## run the tests against the local stack (starts it if needed), all but the cluster's sink group (make chaos)
 	@$(PY) -m pytest --durations=30 $(CHAOS_ONLY); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 
