@@ -103,8 +103,8 @@
 
 
 {#- The lines of a source table's objects that this run reads, flagged as staging would drop
-    them: malformed, or without a key (`key_column`, which must be an int), with the number of
-    their text values that staging makes NULL as missing-value markers. For the audit of the
+    them: malformed, or without a key (`key_column`, which must be an int), with their text
+    values that are missing-value markers (`markers_found`, trimmed; staging makes them NULL). For the audit of the
     landing (stg_pinterest__landed_objects), which holds every source table; `markers` is the
     model's relation holding the markers as one array, `marker_values`. -#}
 {% macro landed_lines(table, key_column, markers='markers') -%}
@@ -116,10 +116,14 @@
         landed._corrupt_record is not null as is_malformed,
         landed._corrupt_record is null and try_cast(landed.`{{ key_column }}` as int) is null
             as is_keyless,
-        0
-        {%- for column in text_columns_of(table) %}
-            + if({{ is_missing_value_marker('landed.`' ~ column ~ '`', markers ~ '.marker_values') }}, 1, 0)
-        {%- endfor %} as marker_values
+        filter(
+            array(
+                {%- for column in text_columns_of(table) %}
+                {{ trim_whitespace('landed.`' ~ column ~ '`') }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            ),
+            trimmed -> {{ is_missing_value_marker('trimmed', markers ~ '.marker_values') }}
+        ) as markers_found
     from {{ source('pinterest', table) }} as landed
     cross join {{ markers }}
     where {{ landed_since_last_run('landed._landed_file', "source_table = '" ~ table ~ "'") }}

@@ -65,7 +65,7 @@ def test_every_model_source_seed_and_column_is_documented(manifest):
         ]
     assert undocumented == []
     models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
-    assert len(models) == 15
+    assert len(models) == 16
 
 
 def test_every_model_has_unit_tests(manifest):

@@ -49,6 +49,7 @@ def relations(prefix: str) -> list[str]:
         *staging,
         f"{prefix}_intermediate.int_pinterest__posts_enriched",
         f"{prefix}_audit.audit_pinterest__source_tables",
+        f"{prefix}_audit.audit_pinterest__markers",
         *(f"{prefix}_marts.{mart}" for mart in MARTS),
     ]
 

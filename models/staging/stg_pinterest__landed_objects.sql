@@ -35,7 +35,7 @@ lines as (
 
 ),
 
-final as (
+objects as (
 
     select
         source_table,
@@ -45,10 +45,33 @@ final as (
         count(*) as landed_lines,
         count_if(is_malformed) as malformed_lines,
         count_if(is_keyless) as keyless_lines,
-        sum(marker_values) as marker_values,
-        {{ staged_at() }} as _staged_at
+        flatten(collect_list(markers_found)) as markers_found
     from lines
     group by source_table, _partition, _landed_file, _landed_offset
+
+),
+
+final as (
+
+    select
+        source_table,
+        _partition,
+        _landed_file,
+        _landed_offset,
+        landed_lines,
+        malformed_lines,
+        keyless_lines,
+        cast(size(markers_found) as bigint) as marker_values,
+        -- One pass over the lines: each marker found, with how often, sorted by marker.
+        array_sort(transform(
+            array_distinct(markers_found),
+            found -> named_struct(
+                'marker', found,
+                'nulled_values', cast(size(filter(markers_found, other -> other = found)) as bigint)
+            )
+        )) as marker_counts,
+        {{ staged_at() }} as _staged_at
+    from objects
 
 )
 

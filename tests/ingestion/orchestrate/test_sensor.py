@@ -91,6 +91,7 @@ def test_new_geo_objects_build_what_geo_feeds_and_nothing_else(lane_env):
             "stg_pinterest__landed_objects",
             "int_pinterest__posts_enriched",
             "audit_pinterest__source_tables",
+            "audit_pinterest__markers",
             *MARTS,
         }
         assert AssetKey("report") not in request.asset_selection
