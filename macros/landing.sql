@@ -45,9 +45,9 @@
 
 {#- When a row was last written: the start of the dbt run that wrote it, the same for every
     model of one `dbt build`. Incremental models downstream find what changed by it, and the
-    tests of an incremental model check the rows it wrote in this run. -#}
+    tests of an incremental model the rows they have not checked yet (macros/test_scope.sql). -#}
 {% macro staged_at() -%}
-    timestamp'{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
+    {{ timestamp_literal(run_started_at) }}
 {%- endmacro %}
 
 

@@ -276,7 +276,7 @@ def open_warehouse(lane: Lane) -> Iterator[Any]:
         yield connection.cursor()
     finally:
         cursor = connection.cursor()
-        for suffix in ("raw", "seeds", "staging", "intermediate", "marts"):
+        for suffix in ("raw", "seeds", "staging", "intermediate", "audit", "marts"):
             cursor.execute(f"drop schema if exists {lane.prefix}_{suffix} cascade")
         connection.close()
 

@@ -68,6 +68,40 @@ def test_every_model_source_seed_and_column_is_documented(manifest):
     assert len(models) == 16
 
 
+# What a data test's description says of the rows it checks, by its `where` scope
+# (macros/test_scope.sql): the words a reader of the YAML or the docs site sees.
+SCOPE_WORDS = {
+    "__unchecked__": "the rows staged since it last passed",
+    "__unchecked_settled__": "leaves the rows it staged itself to the next build",
+    None: "every row, on every build",
+    "": "every row, on every build",
+}
+
+
+def test_every_data_test_says_which_rows_it_checks(manifest):
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    wrong = [
+        (test["unique_id"], test["config"]["where"])
+        for test in tests
+        if SCOPE_WORDS.get(test["config"]["where"], "an unknown scope") not in test["description"]
+    ]
+    assert wrong == []
+    # Every test of an incremental model checks what it has not checked yet; a test that
+    # checks the whole table says so in its config.
+    incremental = {
+        node["unique_id"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    }
+    whole = [
+        test["unique_id"]
+        for test in tests
+        if test["attached_node"] in incremental and test["config"]["where"] is None
+    ]
+    assert whole == []
+    assert len(tests) > 70
+
+
 def test_every_model_has_unit_tests(manifest):
     tested = {test["model"] for test in manifest["unit_tests"].values()}
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}

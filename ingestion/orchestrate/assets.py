@@ -75,8 +75,16 @@ class Pipeline(ConfigurableResource):  # type: ignore[misc]
         return Settings.load()
 
 
+# The dbt op's name, for a run's config (`{"ops": {DBT_OP: {"config": {...}}}}`).
+DBT_OP = "dbt_models"
+
+
 class BuildConfig(Config):  # type: ignore[misc]
     unit_tests: bool = False  # dbt's unit tests (CI's and the daily build's, not every run's)
+    # While rows still arrive, a rule between tables is checked a build after the rows it
+    # holds were staged (dbt's var `continuous`, macros/test_scope.sql); a build after every
+    # record landed (the whole pipeline once, the last build of `make live`) checks them all.
+    continuous: bool = True
     retry_seconds: float = 5.0  # the first wait before a transient failure is tried again
     retries: int = DBT_RETRIES  # how often a transient failure is tried again
 
@@ -211,9 +219,18 @@ def failure_text(target: Path) -> tuple[str, bool]:
     return "\n".join(messages), tests_failed
 
 
+def build_args(config: BuildConfig) -> list[str]:
+    """The dbt command of a build run with this config."""
+    args = ["build", "--vars", json.dumps({"continuous": config.continuous})]
+    if not config.unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    return args
+
+
 def build_dbt_assets(manifest: Path) -> Any:
     @dbt_assets(
         manifest=manifest,
+        name=DBT_OP,
         dagster_dbt_translator=Translator(),
         op_tags={"pinterest/stage": "dbt"},
     )
@@ -222,10 +239,7 @@ def build_dbt_assets(manifest: Path) -> Any:
     ) -> Iterator[Any]:
         """`dbt build` of the selected models with their tests (as asset checks). Models are
         incremental: a run stages only what landed since the last."""
-        args = ["build"]
-        if not config.unit_tests:
-            args += ["--exclude-resource-type", "unit_test"]
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        invocation = dbt.cli(build_args(config), context=context, raise_on_error=False)
         yield from invocation.stream()
         target = invocation.target_path
         if invocation.is_successful():

@@ -88,6 +88,8 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
         selection=AssetSelection.all() | AssetSelection.assets(source_tables),
         description="The whole pipeline once, as `make demo` runs it: observe the source "
         "tables, send what is new (emulator), land it (sink), `dbt build`, the report.",
+        # Every record sent is landed before the build: its tests check every row.
+        config={"ops": {dbt_models.op.name: {"config": {"continuous": False}}}},
         tags={**tags, BUILD_TAG: "pipeline"},
     )
     return Definitions(
