@@ -74,7 +74,7 @@ SCOPE_WORDS = {
     "__unchecked__": "the rows staged since it last passed",
     "__unchecked_settled__": "leaves the rows it staged itself to the next build",
     None: "every row, on every build",
-    "": "every row, on every build",
+    "": "on every build",
 }
 
 
