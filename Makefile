@@ -10,7 +10,7 @@ DEMO_ROWS ?= 11154
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
-.PHONY: help install up down status demo live report screenshots test lint bench bench-full bench-scale chaos
+.PHONY: help install up down status demo live report screenshots test lint bench bench-full bench-scale chaos mutants
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -106,6 +106,9 @@ chaos: up  ## the fault tests at full size (100,000 posts) and the cluster's tes
 	$(PY) -m pytest --chaos tests/cluster; rc2=$$?; [ $$rc -ne 0 ] || rc=$$rc2; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no fault tests"; exit 1; fi; \
 	for f in target/faults/*.json; do echo "$$f:"; cat "$$f"; done; exit $$rc
+
+mutants: demo  ## break each cleaning and analysis rule of the dbt project in turn; exit 1 if a test lets one through
+	$(PY) tests/mutants/mutate.py $(MUTANTS_ARGS)
 
 # The cluster's sink group (a 40 s trial of 10 kills, ~150 s on CI's 2 cores) runs only in
 # `make chaos`, which keeps CI under an hour; every other fault test runs here at small size.

@@ -62,9 +62,18 @@
     {%- set offset = landed_offset(file_path) -%}
     {%- if not is_incremental() -%}
         {{ offset }} is not null
-    {%- elif model.resource_type == 'unit_test' -%}
-        {#- A unit test has no table to query before the run: the same bound as a subquery. -#}
-        {{ offset }} > coalesce((
+    {%- else -%}
+        {{ offset }} > {{ last_offset_held(file_path, holds) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The last offset the model holds from the partition of the object at `file_path` (-1 for
+    none): literals from a query before the run; in a unit test, which has no table to query
+    then, the same as a subquery. -#}
+{% macro last_offset_held(file_path, holds) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        coalesce((
             select max(staged._landed_offset) from {{ this }} as staged
             where {{ holds }} and staged._partition = {{ landed_partition(file_path) }}
         ), -1)
@@ -80,9 +89,9 @@
             {%- endfor -%}
         {%- endif -%}
         {%- if last_offsets -%}
-            {{ offset }} > case {{ landed_partition(file_path) }} {{ last_offsets | join(' ') }} else -1 end
+            case {{ landed_partition(file_path) }} {{ last_offsets | join(' ') }} else -1 end
         {%- else -%}
-            {{ offset }} is not null
+            -1
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

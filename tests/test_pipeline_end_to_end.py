@@ -1,12 +1,25 @@
 """The whole pipeline on the local stack: generate -> emulate -> sink -> dbt build, then every
-mart compared with the answers computed independently in Python from the same source rows."""
+staging column compared with a cleaning written independently in Python, and every mart, on
+every column its YAML documents, with the answers computed independently from the same source
+rows."""
 
 from __future__ import annotations
 
 import json
 
 import reference_answers
-from marts import MARTS, canonical
+import reference_cleaning
+from marts import compare_marts, documented_columns
+
+
+def comparable(value):
+    """A value as the warehouse and Python both give it: arrays (JSON text over Thrift) as
+    lists, floats rounded."""
+    if isinstance(value, str) and value.startswith("["):
+        value = json.loads(value)
+    if isinstance(value, list):
+        return tuple(comparable(v) for v in value)
+    return round(value, 9) if isinstance(value, float) else value
 
 
 def test_marts_match_independent_python_answers(
@@ -50,28 +63,36 @@ def test_marts_match_independent_python_answers(
         assert carried == [11_154] * 6, table
         assert (table["dlq_records"], table["dropped_lines"], table["kafka_pending"]) == (0, 0, 0)
 
+    manifest = json.loads((lane.repo / "target" / "manifest.json").read_text())
+    # Every documented staging column of every post, as an independent cleaning makes it.
+    for table, (model, clean) in reference_cleaning.STAGING.items():
+        columns = [c for c in documented_columns(manifest, model) if not c.startswith("_")]
+        warehouse.execute(f"select {', '.join(columns)} from {lane.prefix}_staging.{model}")
+        staged = {row[0]: tuple(comparable(value) for value in row) for row in warehouse.fetchall()}
+        cleaned = [clean(row) for row in source_rows[table].values()]
+        assert all(list(row) == columns for row in cleaned), (model, columns)
+        wanted = {row["ind"]: tuple(comparable(row[c]) for c in columns) for row in cleaned}
+        assert staged.keys() == wanted.keys(), model
+        differ = [(key, staged[key], wanted[key]) for key in wanted if staged[key] != wanted[key]]
+        assert differ[:5] == [], (model, columns)
+
     expected = reference_answers.all_marts(
         list(source_rows["pinterest_data"].values()),
         list(source_rows["geolocation_data"].values()),
         list(source_rows["user_data"].values()),
     )
-    for mart in MARTS:
-        warehouse.execute(f"select * from {lane.prefix}_marts.{mart}")
-        columns = [column[0].split(".")[-1] for column in warehouse.description]
-        actual = canonical(warehouse.fetchall())
-        wanted = canonical([tuple(row[c] for c in columns) for row in expected[mart]])
-        assert actual, f"{mart} is empty"
-        assert actual == wanted, mart
+    compare_marts(warehouse, f"{lane.prefix}_marts", manifest, expected)
 
-    # The docs site builds, and every model documents exactly the columns it has.
+    # The docs site builds, and every model documents exactly the columns it has, in order.
     docs = dbt("docs", "generate")
     assert docs.returncode == 0, docs.stdout[-3000:]
     catalog = json.loads((lane.repo / "target" / "catalog.json").read_text())
     manifest = json.loads((lane.repo / "target" / "manifest.json").read_text())
     for unique_id, node in manifest["nodes"].items():
         if node["resource_type"] == "model":
-            built = {name.lower() for name in catalog["nodes"][unique_id]["columns"]}
-            assert set(node["columns"]) == built, node["name"]
+            columns = catalog["nodes"][unique_id]["columns"].values()
+            built = [c["name"].lower() for c in sorted(columns, key=lambda c: c["index"])]
+            assert list(node["columns"]) == built, node["name"]
 
     # The same project builds, with every test passing, on Spark inside the dbt process.
     session = dbt("run-operation", "stage_external_sources", "--target", "session")
