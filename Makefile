@@ -63,24 +63,25 @@ demo: up  ## run the pipeline end to end on the local stack
 	echo "  source:  database pinterest_data on 127.0.0.1:$$PINTEREST_MYSQL_PORT" && \
 	echo "  landing: s3://$$S3_BUCKET/topics/ on $$S3_ENDPOINT_URL" && \
 	echo "  marts:   pinterest_marts.* on the Spark Thrift Server, 127.0.0.1:$$SPARK_THRIFT_PORT"
-	@echo "  counts:  target/reconcile.json (python -m ingestion.reconcile)"
-	@echo "  report:  target/report/index.html (charts of the answers; opens offline)"
+	@echo "  counts:  output/reconcile.json (python -m ingestion.reconcile)"
+	@echo "  report:  output/report/index.html (charts of the answers; opens offline)"
 	@echo "  lineage: .venv/bin/dbt docs generate && .venv/bin/dbt docs serve  (after sourcing .local/stack.env)"
 	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
 
-live: install  ## run the pipeline continuously under Dagster (UI on 127.0.0.1:3000) until Ctrl-C
-	$(PY) -m ingestion.stack up --orchestrator
-	$(PY) -m ingestion.live $(LIVE_ARGS)
+live: up  ## run the pipeline continuously under Dagster (UI on 127.0.0.1:3000) until Ctrl-C
+	@# The runner starts the orchestrator once, with the settings it runs with (LIVE_ARGS'
+	@# --schema too), and leaves it running for its runs to be looked at.
+	$(PY) -m ingestion.live --keep-orchestrator $(LIVE_ARGS)
 
-report: up  ## the answers as charts in target/report/index.html (after `make demo`)
+report: up  ## the answers as charts in output/report/index.html (after `make demo`)
 	@# A shortfall does not stop the report: it shows it.
 	$(PY) -m ingestion.reconcile || echo "reconcile found shortfalls; the report lists them"
 	$(PY) -m ingestion.report
 
 screenshots: up  ## regenerate docs/img/report.png and docs/img/lineage.png (browser tests)
-	@rm -rf target/screenshots
+	@rm -rf output/screenshots
 	$(PY) -m pytest -q tests/ingestion/report/test_report.py -k "renders or lineage"
-	mkdir -p docs/img && cp target/screenshots/report.png target/screenshots/lineage.png docs/img/
+	mkdir -p docs/img && cp output/screenshots/report.png output/screenshots/lineage.png docs/img/
 
 lint: install  ## ruff, formatting, sqlfluff and a scan for committed secrets
 	$(VENV)/bin/ruff check ingestion tests bench
@@ -99,13 +100,13 @@ bench-full: up  ## the same up to 1,000,000 posts
 bench-scale: up  ## the sink with 1, 2, 3 processes and the emulator against 1 and 3 brokers
 	$(PY) bench/scale.py
 
-chaos: up  ## the fault tests at full size (100,000 posts) and the cluster's tests on Spark workers; figures in target/faults/
-	@rm -rf target/faults
+chaos: up  ## the fault tests at full size (100,000 posts) and the cluster's tests on Spark workers; figures in output/faults/
+	@rm -rf output/faults
 	@# The cluster's tests all run here: Spark on its master and workers is a chaos-size shape.
 	@$(PY) -m pytest -m fault --chaos tests/faults; rc=$$?; \
 	$(PY) -m pytest --chaos tests/cluster; rc2=$$?; [ $$rc -ne 0 ] || rc=$$rc2; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no fault tests"; exit 1; fi; \
-	for f in target/faults/*.json; do echo "$$f:"; cat "$$f"; done; exit $$rc
+	for f in output/faults/*.json; do echo "$$f:"; cat "$$f"; done; exit $$rc
 
 mutants: demo  ## break each cleaning and analysis rule of the dbt project in turn; exit 1 if a test lets one through
 	$(PY) tests/mutants/mutate.py $(MUTANTS_ARGS)

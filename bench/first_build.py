@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -72,8 +71,7 @@ args = parser.parse_args()
 settings = Settings.load()
 name = f"bfb{uuid.uuid4().hex[:6]}"
 env = {
-    **settings.stack_file,
-    **os.environ,
+    **settings.child_env(),
     "PINTEREST_TOPIC_PREFIX": name,
     "SINK_GROUP": f"{name}-s3-sink",
     "SINK_TOPICS_DIR": f"bench-{name}/topics",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -35,7 +34,7 @@ parser.add_argument("--rate", type=float, default=50.0)
 args = parser.parse_args()
 
 settings = Settings.load()
-env = {**settings.stack_file, **os.environ}
+env = settings.child_env()
 name = f"bfr{uuid.uuid4().hex[:6]}"
 env.update(
     PINTEREST_TOPIC_PREFIX=name,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -95,7 +94,7 @@ parser.add_argument("--new", type=int, default=10_000, help="posts landed after 
 args = parser.parse_args()
 
 settings = Settings.load()
-base_env = {**settings.stack_file, **os.environ}
+base_env = settings.child_env()
 tag = uuid.uuid4().hex[:6]
 big, alone = lane(base_env, f"binc{tag}"), lane(base_env, f"bnew{tag}")
 checkpoint = REPO / ".local" / "bench" / f"incremental-{tag}.checkpoint"

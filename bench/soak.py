@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 
 
 from ingestion import thrift  # noqa: E402
+from ingestion.paths import OUTPUT  # noqa: E402
 from ingestion.settings import Settings  # noqa: E402
 from ingestion.stack.lifecycle import Stack, start  # noqa: E402
 
@@ -52,7 +53,7 @@ parser.add_argument("--fresh", type=float, default=60.0, help="p95 that counts a
 args = parser.parse_args()
 
 settings = Settings.load()
-env = {**settings.stack_file, **os.environ}
+env = settings.child_env()
 name = f"bsk{uuid.uuid4().hex[:6]}"
 env.update(
     PINTEREST_TOPIC_PREFIX=name,
@@ -191,9 +192,9 @@ full = mart_rows(connection.cursor())
 differing = [mart for mart in MARTS if incremental[mart] != full[mart]]
 
 figures = json.loads(report.read_text())
-# Every post's times stay in target/ (megabytes); the result keeps what they give.
-(REPO / "target").mkdir(exist_ok=True)
-(REPO / "target" / f"soak-{stamp}-live.json").write_text(report.read_text())
+# Every post's times stay in output/ (megabytes); the result keeps what they give.
+OUTPUT.mkdir(exist_ok=True)
+(OUTPUT / f"soak-{stamp}-live.json").write_text(report.read_text())
 timeline = figures.pop("committed_and_enriched_at")
 figures.pop("latencies_seconds")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingestion.catalogue import DEFAULT_SCHEMA, DEFAULT_TOPIC_PREFIX
-from ingestion.settings import Settings
+from ingestion.settings import Settings, port_number
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,14 @@ def integer(text: str) -> int:
     return _number(text, int, "an integer")
 
 
+def port(text: str) -> int:
+    """Every port option's type: one check, 1 to 65535."""
+    try:
+        return port_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_env_option(
     parser: argparse.ArgumentParser,
     settings: Settings,
@@ -149,7 +157,7 @@ def add_warehouse_options(parser: argparse.ArgumentParser, settings: Settings) -
         "SPARK_THRIFT_PORT",
         "Spark Thrift port",
         default=10000,
-        type=int,
+        type=port,
     )
     add_env_option(
         parser,

@@ -6,30 +6,20 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from ingestion.errors import ConfigurationError
+from ingestion.paths import ROOT
 from ingestion.settings import Settings
 
-# The repo root: this package is installed in editable mode from it.
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+# dbt_project.yml is at the repository's root.
+PROJECT_DIR = ROOT
 # What dbt parses: a newer file here means a stale manifest.
 PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests/dbt")
 DBT = Path(sys.executable).with_name("dbt")
-
-
-def state_dir(settings: Settings) -> Path:
-    return Path(settings.get("PINTEREST_STATE_DIR") or PROJECT_DIR / ".local").resolve()
-
-
-def dbt_env(settings: Settings) -> dict[str, str]:
-    """What a command of the pipeline or dbt reads its settings from: the environment over
-    the stack's settings file, as for every other command."""
-    return {**settings.stack_file, **os.environ}
 
 
 def _newest_change(root: Path) -> float:
@@ -48,7 +38,7 @@ def manifest(settings: Settings) -> Path:
     file. A lock keeps the webserver's and the daemon's loaders from parsing at once."""
     # Where Dagster's dbt runs keep their artifacts too (DBT_TARGET_PATH of its services):
     # they start from this parse's partial_parse.msgpack.
-    target = state_dir(settings) / "dagster" / "dbt"
+    target = settings.state / "dagster" / "dbt"
     path = target / "manifest.json"
     target.mkdir(parents=True, exist_ok=True)
     with (target / ".lock").open("w") as lock:
@@ -58,7 +48,7 @@ def manifest(settings: Settings) -> Path:
         parsed = subprocess.run(
             [str(DBT), "parse", "--quiet", "--target-path", str(target)],
             cwd=PROJECT_DIR,
-            env={**dbt_env(settings), "DBT_LOG_PATH": str(target)},
+            env={**settings.child_env(), "DBT_LOG_PATH": str(target)},
             capture_output=True,
             text=True,
             check=False,

@@ -26,6 +26,7 @@ from confluent_kafka.admin import AdminClient
 from ingestion import thrift
 from ingestion.catalogue import TABLE_KEYS
 from ingestion.kafka_client import Role, client_config
+from ingestion.paths import OUTPUT
 from ingestion.s3 import s3_client
 from ingestion.settings import Settings
 from ingestion.stack.kafka_access import grant, reader_group, revoke
@@ -77,12 +78,12 @@ def run():
     return run_module
 
 
-FIGURES = REPO / "target" / "faults"
+FIGURES = OUTPUT / "faults"
 
 
 @pytest.fixture
 def figures(request) -> Iterator[dict[str, Any]]:
-    """A fault test's figures, written to target/faults/<test>.json (`make chaos` prints them)."""
+    """A fault test's figures, written to output/faults/<test>.json (`make chaos` prints them)."""
     values: dict[str, Any] = {}
     yield values
     FIGURES.mkdir(parents=True, exist_ok=True)

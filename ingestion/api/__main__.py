@@ -20,6 +20,7 @@ from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
     add_kafka_options,
+    port,
     positive_int,
     require_kafka,
 )
@@ -44,7 +45,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         add_env_option(parser, settings, flag, env, help, **kwargs)
 
     option("--host", "INGEST_API_HOST", "address to listen on", default="127.0.0.1")
-    option("--port", "INGEST_API_PORT", "port to listen on", default=DEFAULT_PORT, type=int)
+    option("--port", "INGEST_API_PORT", "port to listen on", default=DEFAULT_PORT, type=port)
     add_kafka_options(
         parser, settings, prefix_help="only topics named <prefix>.* can be read or written"
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pyhive import hive
 
-from ingestion.catalogue import DEFAULT_SCHEMA, DEFAULT_TOPIC_PREFIX
+from ingestion.catalogue import DEFAULT_SCHEMA
 from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
@@ -42,7 +42,9 @@ from ingestion.live.cycle import Cycle
 from ingestion.live.freshness import Freshness, Summary
 from ingestion.live.runs import RunWatcher
 from ingestion.orchestrate.assets import DBT_OP
-from ingestion.orchestrate.landing import INCREMENTAL_JOB, scope
+from ingestion.orchestrate.config import OrchestratorConfig
+from ingestion.orchestrate.landing import INCREMENTAL_JOB
+from ingestion.paths import OUTPUT
 from ingestion.settings import Settings
 from ingestion.stack.dagster import LOCATION
 from ingestion.stack.lifecycle import Stack
@@ -121,39 +123,44 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--report",
         type=Path,
-        default=Path("target/live.json"),
+        default=OUTPUT / "live.json",
         help="where to write every cycle's figures and the freshness as JSON "
-        "(default: %(default)s)",
+        "(default: output/live.json)",
+    )
+    parser.add_argument(
+        "--keep-orchestrator",
+        action="store_true",
+        help="leave Dagster's UI and daemon running after the stop, for its runs to be looked "
+        "at (`make live` does; otherwise they are stopped if this run started them)",
     )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings.load()
-    args = build_parser(settings).parse_args(argv)
-    if not Path("dbt_project.yml").exists():
-        raise UserError("run from the repository's root folder, where dbt_project.yml is")
+    given = Settings.load()
+    args = build_parser(given).parse_args(argv)
+    env = live_environment(given, args.schema)
+    # Resolved from what this run starts everything with, as the orchestrator resolves them,
+    # before anything is reached.
+    settings = Settings.load(env)
+    orchestrated = OrchestratorConfig.from_settings(settings)
     config = LiveConfig(
         rate=args.rate,
         rotate_ms=args.rotate_ms,
         poll_interval=args.poll_interval,
         duration=args.duration,
-        schema=args.schema,
-        topic_prefix=settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX,
+        schema=orchestrated.schema,
+        topic_prefix=orchestrated.topic_prefix,
         report=args.report,
-        state=Path(settings.get("PINTEREST_STATE_DIR") or ".local"),
+        state=settings.state,
     )
-    # dbt and the pipeline's commands read their settings from the environment only.
-    # The orchestrator's builds go to the schema this run reads.
-    env = {**settings.stack_file, **os.environ, "DBT_SCHEMA": config.schema}
-    os.environ.update(env)
-    # A fresh stack has no source tables yet: the live source starts them at key 0.
+    host, port = settings.require("SPARK_THRIFT_HOST"), settings.require_port("SPARK_THRIFT_PORT")
+    login = Login.from_settings(settings)
     target = parse_target(settings.require(ADMIN_URL_SETTING))
+    # A fresh stack has no source tables yet: the live source starts them at key 0.
     with released(connect_database(target)) as connection:
         create_tables(connection, target)
     engine = open_engine(settings.require("PINTEREST_DB_URL"), "PINTEREST_DB_URL")
-    host, port = settings.require("SPARK_THRIFT_HOST"), int(settings.require("SPARK_THRIFT_PORT"))
-    login = Login.from_settings(settings)
     connect(host, port, login).close()  # unreachable: one line now, not after the first build
 
     def warehouse() -> hive.Connection:
@@ -169,12 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     cycles: list[Cycle] = []
     say(f"live: source at key {clock.last_key}; logs in {config.logs}/; Ctrl-C to stop")
     stack = Stack.from_settings(settings)
-    # Left running if it was (it is a stack service); stopped at the end if this run started it.
+    # The orchestrator's services, and so its runs, take this process's environment.
+    os.environ.update(env)
+    # Left running if it was (it is a stack service), or if asked (`make live`); else stopped
+    # at the end if this run started it.
     already_up = all(s.pid() is not None and not s.outdated() for s in stack.orchestrator)
     start_services(stack.orchestrator, lambda line: say(f"live: {line}"))
     say(f"live: builds run in the orchestrator: {stack.dagster_ui.url}")
     watcher = RunWatcher(
-        stack.dagster_ui.home, warehouse, config.schema, scope(settings), since=time.time()
+        stack.dagster_ui.home, warehouse, config.schema, orchestrated.scope, since=time.time()
     )
     children = start_pipeline(config, env)
     stopped_by_user = False
@@ -201,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             error = error or exc
     clock.stop()
     watcher.close()
-    if not already_up:
+    if not (already_up or args.keep_orchestrator):
         for service in reversed(stack.orchestrator):
             service.stop()
     write_report(config, cycles, freshness, children)
@@ -215,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         raise error
     print("live: every record is landed and staged: `python -m ingestion.reconcile` checks it")
     return 130 if stopped_by_user else 0
+
+
+def live_environment(settings: Settings, schema: str) -> dict[str, str]:
+    """The environment of everything a live run starts: its commands, and the orchestrator's
+    services and runs (dbt and the pipeline's commands read their settings from it, the
+    stack's under the caller's). The orchestrator builds the schema the run reads."""
+    return {**settings.child_env(), "DBT_SCHEMA": schema}
 
 
 # The emulator and the sink pick up where they were (a checkpoint, the group's commits): one

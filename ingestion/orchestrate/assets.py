@@ -36,9 +36,10 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from ingestion.catalogue import DEFAULT_TOPIC_PREFIX, TABLE_KEYS, TABLE_TOPICS
+from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
 from ingestion.db import open_engine
-from ingestion.dbt_project import PROJECT_DIR, dbt_env, state_dir
+from ingestion.dbt_project import PROJECT_DIR
+from ingestion.orchestrate.config import OrchestratorConfig
 from ingestion.orchestrate.project import (
     LANDING_GROUP,
     Translator,
@@ -46,6 +47,7 @@ from ingestion.orchestrate.project import (
     table_key,
     topic_key,
 )
+from ingestion.paths import OUTPUT
 from ingestion.settings import Settings
 
 # Observable source assets are marked beta; they are the documented way to observe a source.
@@ -69,7 +71,7 @@ class Pipeline(ConfigurableResource):  # type: ignore[misc]
     so that no value, and no secret, is part of a definition. `output_dir` is where the
     report and the reconciliation counts go."""
 
-    output_dir: str = str(PROJECT_DIR / "target")
+    output_dir: str = str(OUTPUT)
 
     def settings(self) -> Settings:
         return Settings.load()
@@ -96,7 +98,7 @@ def _run(context: AssetExecutionContext, settings: Settings, module: str, *args:
     process = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         cwd=PROJECT_DIR,
-        env=dbt_env(settings),
+        env=settings.child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -160,8 +162,8 @@ def source_tables(pipeline: Pipeline) -> Iterator[ObserveResult]:
 )
 def kafka_topics(context: AssetExecutionContext, pipeline: Pipeline) -> Iterator[MaterializeResult]:
     settings = pipeline.settings()
-    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX
-    checkpoint = state_dir(settings) / "dagster" / f"emulate-{prefix}.checkpoint"
+    prefix = OrchestratorConfig.from_settings(settings).topic_prefix
+    checkpoint = settings.state / "dagster" / f"emulate-{prefix}.checkpoint"
     summary = _run(
         context, settings, "ingestion.emulate", "--checkpoint", str(checkpoint), "--resume"
     )
@@ -269,8 +271,8 @@ def build_report(reads: list[AssetKey]) -> Any:
         deps=reads,
         group_name="report",
         kinds={"html"},
-        description="The answers of Tasks 4-11 as charts (`target/report/index.html`), with "
-        "the reconciliation of every stage (`target/reconcile.json`).",
+        description="The answers of Tasks 4-11 as charts (`output/report/index.html`), with "
+        "the reconciliation of every stage (`output/reconcile.json`).",
         retry_policy=COMMAND_RETRIES,
     )
     def report(context: AssetExecutionContext, pipeline: Pipeline) -> MaterializeResult:

@@ -29,6 +29,7 @@ from ingestion.orchestrate.assets import (
     s3_landing,
     source_tables,
 )
+from ingestion.orchestrate.config import OrchestratorConfig
 from ingestion.orchestrate.landing import (
     BUILD_TAG,
     INCREMENTAL_JOB,
@@ -36,12 +37,9 @@ from ingestion.orchestrate.landing import (
     WAREHOUSE_TAG,
     build_sensor,
     fed_models,
-    scope,
 )
 from ingestion.settings import Settings
 
-FULL_BUILD_CRON = "0 3 * * *"
-SENSOR_INTERVAL_SECONDS = 5
 REPORT = AssetKey("report")
 REPORT_EXPOSURE = "exposure.pinterest_pipeline.analysis_report"
 
@@ -65,7 +63,8 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
     path = manifest(settings)
     dbt_models = build_dbt_assets(path)
     # The services restart when the settings change, so the scope is fixed while they run.
-    tags = {**WAREHOUSE_TAG, SCOPE_TAG: scope(settings)}
+    config = OrchestratorConfig.from_settings(settings)
+    tags = {**WAREHOUSE_TAG, SCOPE_TAG: config.scope}
     report = build_report(report_reads(json.loads(path.read_text()), dbt_models))
     full_build = define_asset_job(
         "full_build",
@@ -95,17 +94,12 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
     return Definitions(
         assets=[source_tables, kafka_topics, s3_landing, dbt_models, report],
         jobs=[full_build, incremental, everything],
-        sensors=[
-            build_sensor(
-                REPORT,
-                int(settings.get("PINTEREST_SENSOR_INTERVAL") or SENSOR_INTERVAL_SECONDS),
-            )
-        ],
+        sensors=[build_sensor(REPORT, config.sensor_interval)],
         schedules=[
             ScheduleDefinition(
                 name="daily_full_build",
                 job=full_build,
-                cron_schedule=settings.get("PINTEREST_FULL_BUILD_CRON") or FULL_BUILD_CRON,
+                cron_schedule=config.full_build_cron,
                 execution_timezone="UTC",
                 default_status=DefaultScheduleStatus.RUNNING,
             )

@@ -27,12 +27,12 @@ from dagster import (
     sensor,
 )
 
-from ingestion.catalogue import DEFAULT_SCHEMA, DEFAULT_TOPIC_PREFIX, TABLE_TOPICS
+from ingestion.catalogue import TABLE_TOPICS
 from ingestion.orchestrate.assets import Pipeline
+from ingestion.orchestrate.config import OrchestratorConfig
 from ingestion.orchestrate.project import landing_key
 from ingestion.orchestrate.tags import WAREHOUSE_TAG_KEY
 from ingestion.s3 import s3_client
-from ingestion.settings import Settings
 from ingestion.sink.layout import topic_folder
 
 SENSOR_NAME = "landed_objects"
@@ -145,16 +145,6 @@ def newest_objects(
     return newest, counts
 
 
-def scope(settings: Settings) -> str:
-    """The landing the sensor watches and the schema it builds: what its cursor and its runs
-    belong to."""
-    bucket = settings.require("S3_BUCKET")
-    topics_dir = settings.get("SINK_TOPICS_DIR") or "topics"
-    prefix = settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX
-    schema = settings.get("DBT_SCHEMA") or DEFAULT_SCHEMA
-    return f"s3://{bucket}/{topics_dir}/{prefix} -> {schema}"
-
-
 def last_run(context: SensorEvaluationContext, scope: str) -> tuple[LastRun, str]:
     """The state of the last build of this scope (the sensor's, the live runner's last one,
     the daily one), and its id ("" when there is none)."""
@@ -191,7 +181,8 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
     )
     def landed_objects(context: SensorEvaluationContext, pipeline: Pipeline) -> Any:
         settings = pipeline.settings()
-        where = scope(settings)
+        config = OrchestratorConfig.from_settings(settings)
+        where = config.scope
         cursor = Cursor.load(context.cursor, where)
         state, last_id = last_run(context, where)
         newest, counts = (
@@ -199,9 +190,9 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
             if state is LastRun.IN_FLIGHT
             else newest_objects(
                 s3_client(settings, max_attempts=2),
-                settings.require("S3_BUCKET"),
-                settings.get("SINK_TOPICS_DIR") or "topics",
-                settings.get("PINTEREST_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX,
+                config.bucket,
+                config.topics_dir,
+                config.topic_prefix,
                 cursor,
             )
         )

@@ -26,6 +26,7 @@ from ingestion.cli import (
 from ingestion.db import open_engine
 from ingestion.errors import run_cli
 from ingestion.kafka_client import check_reachable, client_config, config_source
+from ingestion.paths import OUTPUT
 from ingestion.progress import Progress
 from ingestion.reconcile.kafka import count_dead_letters, count_topics
 from ingestion.reconcile.landing import count_landed
@@ -77,8 +78,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--output",
         type=Path,
-        default=Path("target/reconcile.json"),
-        help="where to write the counts as JSON (default: %(default)s)",
+        default=OUTPUT / "reconcile.json",
+        help="where to write the counts as JSON (default: output/reconcile.json)",
     )
     return parser
 

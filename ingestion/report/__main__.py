@@ -1,5 +1,5 @@
 """`python -m ingestion.report`: the answers of Tasks 4-11 as a self-contained HTML report
-(target/report/index.html), read from the marts through the Spark Thrift Server, with the
+(output/report/index.html), read from the marts through the Spark Thrift Server, with the
 reconciliation and data-quality counts and where the figures came from."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ingestion.catalogue import SOURCE_TABLES
 from ingestion.cli import EnvArgumentParser, add_warehouse_options
 from ingestion.dbt_project import load_manifest
 from ingestion.errors import UserError, run_cli
+from ingestion.paths import OUTPUT
 from ingestion.progress import Progress
 from ingestion.questions import questions
 from ingestion.report.charts import CHARTS
@@ -31,14 +32,14 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--reconcile",
         type=Path,
-        default=Path("target/reconcile.json"),
-        help="counts written by `python -m ingestion.reconcile` (default: %(default)s)",
+        default=OUTPUT / "reconcile.json",
+        help="counts written by `python -m ingestion.reconcile` (default: output/reconcile.json)",
     )
     parser.add_argument(
         "--output",
         type=Path,
-        default=Path("target/report/index.html"),
-        help="where to write the report (default: %(default)s)",
+        default=OUTPUT / "report" / "index.html",
+        help="where to write the report (default: output/report/index.html)",
     )
     parser.add_argument(
         "--target", default=None, help="how the report names where the marts were built"

@@ -13,7 +13,6 @@ from ingestion.catalogue import DEFAULT_TOPIC_PREFIX
 from ingestion.errors import ConfigurationError
 from ingestion.settings import Settings
 
-STATE_DIR_VAR = "PINTEREST_STATE_DIR"
 LOOPBACK = "127.0.0.1"
 
 
@@ -25,7 +24,7 @@ class Layout:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Layout:
-        return cls(state=Path(settings.get(STATE_DIR_VAR) or ".local").resolve())
+        return cls(state=settings.state)
 
     @property
     def run(self) -> Path:

@@ -9,15 +9,18 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from ingestion.orchestrate.config import OrchestratorConfig
 from ingestion.orchestrate.tags import WAREHOUSE_TAG_KEY
-from ingestion.settings import STACK_ENV_VAR, parse_env_file
-from ingestion.stack.config import PORT_SETTINGS, STATE_DIR_VAR
+from ingestion.paths import ROOT
+from ingestion.settings import STACK_ENV_VAR, STATE_DIR_VAR, Settings, parse_env_file
+from ingestion.stack.config import PORT_SETTINGS
 from ingestion.stack.service import Service
 
 LOCATION = "pinterest_pipeline"
@@ -62,21 +65,6 @@ load_from:
       location_name: {location}
 """
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-# What the orchestrator's sensor, schedule and runs act on: started with other values (another
-# lane, schema or topic prefix), the services are restarted by `up`.
-FOLLOWED = (
-    "PINTEREST_TOPIC_PREFIX",
-    "SINK_TOPICS_DIR",
-    "SINK_GROUP",
-    "PINTEREST_RAW_ROOT",
-    "PINTEREST_RAW_SCHEMA",
-    "DBT_SCHEMA",
-    "DBT_TARGET",
-    "PINTEREST_SENSOR_INTERVAL",
-    "PINTEREST_FULL_BUILD_CRON",
-)
-
 
 class _Dagster(Service):
     """What the webserver and the daemon share: the home, its files, the environment."""
@@ -99,9 +87,11 @@ class _Dagster(Service):
     def followed_file(self) -> Path:
         return self.home / f"{self.name}.settings.json"
 
-    def followed(self) -> dict[str, str]:
-        environment = self.environment() or {}
-        return {name: environment.get(name, "") for name in FOLLOWED}
+    def followed(self) -> dict[str, Any]:
+        """What the sensor, schedule and runs act on, as the code location will resolve it from
+        this environment: started with other values (another lane, schema or topic prefix),
+        the services are restarted by `up`."""
+        return asdict(OrchestratorConfig.from_settings(Settings.load(self.environment())))
 
     def outdated(self) -> bool:
         try:
@@ -114,9 +104,9 @@ class _Dagster(Service):
         self.home.mkdir(parents=True, exist_ok=True)
         self.followed_file.write_text(json.dumps(self.followed(), indent=1) + "\n")
         (self.home / "dagster.yaml").write_text(INSTANCE_YAML.format(tag=WAREHOUSE_TAG_KEY))
-        self.workspace.write_text(WORKSPACE_YAML.format(project=PROJECT_DIR, location=LOCATION))
+        self.workspace.write_text(WORKSPACE_YAML.format(project=ROOT, location=LOCATION))
 
-    def environment(self) -> Mapping[str, str] | None:
+    def environment(self) -> dict[str, str]:
         # The stack's settings (written before any service starts) under the caller's.
         stack = parse_env_file(self.layout.stack_env.read_text(encoding="utf-8"))
         return {

@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from ingestion.kafka_client import config_var
+from ingestion.paths import ROOT
 from ingestion.settings import Settings
 from ingestion.stack.api import IngestApi
 from ingestion.stack.config import (
@@ -32,8 +32,7 @@ from ingestion.stack.service import Service
 from ingestion.stack.spark import SparkThrift
 from ingestion.stack.spark_cluster import SparkMaster, SparkWorker
 
-# The repo root: this package is installed in editable mode from it.
-EXAMPLE_PROFILE = Path(__file__).resolve().parents[2] / "profiles.example.yml"
+EXAMPLE_PROFILE = ROOT / "profiles.example.yml"
 
 
 @dataclass(frozen=True)

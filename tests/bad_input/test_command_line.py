@@ -75,13 +75,16 @@ CASES = {
         "ingestion.answers", ("--bogus",), 2, ("unrecognized arguments: --bogus",)
     ),
     "answers: port that is not a number": Case(
-        "ingestion.answers", ("--port", "many"), 2, ("--port", "must be an integer, got 'many'")
+        "ingestion.answers",
+        ("--port", "many"),
+        2,
+        ("--port", "must be a port from 1 to 65535, got 'many'"),
     ),
     "answers: SPARK_THRIFT_PORT that is not a number": Case(
         "ingestion.answers",
         (),
         2,
-        ("SPARK_THRIFT_PORT='many'", "must be an integer", "or pass --port"),
+        ("SPARK_THRIFT_PORT='many'", "must be a port from 1 to 65535", "or pass --port"),
         env={"SPARK_THRIFT_PORT": "many"},
     ),
     "answers: unreachable Spark": Case(

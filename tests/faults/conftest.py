@@ -1,6 +1,6 @@
 """Fault tests kill or stop a real service of the stack mid-run, then check every record.
 `make test` runs them at a small size; `make chaos` (pytest --chaos) at the size the README's
-guarantees are stated for. Each writes its figures to target/faults/<test>.json."""
+guarantees are stated for. Each writes its figures to output/faults/<test>.json."""
 
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ from typing import Any
 from http_server import serving
 from playwright.sync_api import sync_playwright
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "target" / "screenshots"
+from ingestion.paths import OUTPUT
+
+SCREENSHOTS = OUTPUT / "screenshots"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

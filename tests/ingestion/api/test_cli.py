@@ -26,7 +26,7 @@ def test_help_names_the_routes_and_settings(run):
         ([], {"INGEST_API_KEY": SHORT_KEY}, "the API key must be at least 16 characters"),
         (["--api-key-file", "/nonexistent/key"], {}, "cannot read --api-key-file"),
         (["--max-records", "0"], {}, "must be a positive integer"),
-        (["--port", "http"], {}, "must be an integer, got 'http'"),
+        (["--port", "http"], {}, "must be a port from 1 to 65535, got 'http'"),
         ([], {"KAFKA_BOOTSTRAP_SERVERS": ""}, "no Kafka: set KAFKA_BOOTSTRAP_SERVERS"),
     ],
     ids=["no-key", "short-key", "missing-key-file", "zero-records", "bad-port", "no-kafka"],

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from api_process import records_in, running_api
 
+from ingestion.paths import OUTPUT
+
 FUZZ_SECONDS = 45
-REPORT_DIR = Path(__file__).resolve().parents[3] / "target" / "api-fuzz"
+REPORT_DIR = OUTPUT / "api-fuzz"
 
 
 def test_the_api_passes_schemathesis_and_loses_nothing(api_lane, tmp_path):

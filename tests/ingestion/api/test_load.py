@@ -1,6 +1,6 @@
 """A load test from a second process on loopback (bench/api_load.py), bounded in requests and
 time: every request answered 200 within the latency objective, and Kafka holding exactly the
-records the API acknowledged. The figures go to target/api-load.json."""
+records the API acknowledged. The figures go to output/api-load.json."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from api_process import records_in, running_api
+
+from ingestion.paths import OUTPUT
 
 REQUESTS = 1500
 RECORDS_PER_REQUEST = 100
@@ -46,8 +48,8 @@ def test_load_from_a_second_process_loses_nothing_and_holds_p99(api_lane):
         summary = api.stop()
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    (REPO / "target").mkdir(exist_ok=True)
-    (REPO / "target" / "api-load.json").write_text(json.dumps(figures, indent=2) + "\n")
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "api-load.json").write_text(json.dumps(figures, indent=2) + "\n")
 
     assert figures["failures"] == {}
     assert figures["requests_ok"] == REQUESTS, "the time limit cut the load short"

@@ -1,7 +1,7 @@
 """The report and the dbt docs site. The report's file: self-contained, holding every mart's
 rows and the counts. Then both as a person sees them: opened from a local HTTP server in
 headless Chromium, with every request off the machine refused. Screenshots are saved under
-target/screenshots/ (`make screenshots` copies two of them into docs/img/)."""
+output/screenshots/ (`make screenshots` copies two of them into docs/img/)."""
 
 from __future__ import annotations
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+from ingestion.paths import ROOT
 from ingestion.stack.config import PORT_SETTINGS
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ingestion.stack", *args], capture_output=True, text=True
+        [sys.executable, "-m", "ingestion.stack", *args],
+        cwd=cwd,
+        # This checkout's package, from any folder.
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
     )
 
 
@@ -47,3 +55,11 @@ def test_up_again_is_harmless(stack):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("already running") == 5
     assert stack.layout.stack_env.stat().st_mode & 0o777 == 0o600
+
+
+def test_status_from_a_subfolder_finds_the_stack(stack):
+    # Its state and stack.env are the repository root's, not models/.local.
+    result = run("status", cwd=ROOT / "models")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("running (pid") == 5
+    assert not (ROOT / "models" / ".local").exists()
