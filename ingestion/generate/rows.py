@@ -17,6 +17,7 @@ Two kinds of randomness keep memory flat and output independent of the batch siz
 from __future__ import annotations
 
 import csv
+import functools
 import importlib
 import itertools
 import math
@@ -68,10 +69,22 @@ NO_TITLE_RATE = 0.01
 NO_DESCRIPTION_RATE = 0.016
 NO_TAGS_RATE = 0.015
 USER_INFO_ERROR_RATE = 0.008
+# Titles outside ASCII: foreign ones (whose description is in the same language) and ones
+# ending in an emoji, one post in ten together.
 FOREIGN_TITLE_RATE = 0.06
 EMOJI_TITLE_RATE = 0.04
 EMOJI_DESCRIPTION_RATE = 0.06
 FULL_TAG_RATE = 0.88
+# The source's longest values (docs/source-data.md): longer text is cut at a space, as its
+# scraper cut it. Long titles are rare there; how rare was not measured, this is a guess.
+LONG_TITLE_RATE = 0.03
+TITLE_WIDTH = (199, 288)  # characters, bytes of UTF-8
+DESCRIPTION_WIDTH = (201, 493)
+TAG_LIST_WIDTH = 254
+POSTER_NAME_WIDTH = 268
+# The one account whose scraped name is its name repeated with "Edit settings" caught in it,
+# cut at the source's longest: a head rank, so that it is in any data set of some size.
+SCRAPED_NAME_POSTER = 9
 
 # Poster accounts. A post's user and place are its account's (docs/source-data.md), so the
 # original's ~5,300 distinct users over 11,154 posts are as many accounts: a head of a few
@@ -113,10 +126,10 @@ POST_END = datetime(2022, 10, 27)
 JOIN_SPAN_SECONDS = int((POST_START - JOIN_START).total_seconds())
 POST_SPAN_SECONDS = int((POST_END - POST_START).total_seconds())
 
-# Country skew: the top "A" country ~5%, the other "A" countries together ~27%, the rest a
+# Country skew: the top "A" country ~5%, the other "A" countries together ~28%, the rest a
 # Zipf-like tail whose rarest member still gets a handful of rows at the source size.
 TOP_COUNTRY_WEIGHT = 0.05
-A_COUNTRY_WEIGHTS = (0.026, 0.012)
+A_COUNTRY_WEIGHTS = (0.0275, 0.0125)
 COUNTRY_TAIL_OFFSET = 8
 
 FOREIGN_LOCALES = ("ru_RU", "ja_JP", "zh_CN", "el_GR", "fr_FR", "de_DE", "pl_PL", "es_ES")
@@ -139,10 +152,13 @@ EMOJI = (
     "☕",
     "📌",
 )
+ACCOUNT_CACHE = 4096
 TAG_POOL_SIZE = 1000
 WORD_TAPE = 1 << 17
 MAX_WINDOW = 32
 IMAGE_URL_PREFIX = "https://i.pinimg.com/originals/"
+# A video's (or story's) image is its thumbnail, whose longer URL is the source's longest (102).
+THUMBNAIL_URL_PREFIX = "https://i.pinimg.com/videos/thumbnails/originals/"
 
 PostRow = tuple[int, str, str, str, str, str, str, str, str, int, str, str]
 GeoRow = tuple[int, datetime, float, float, str]
@@ -387,6 +403,9 @@ class SyntheticData:
         self._name_offset = hash_key(self.seed, _KIND_NAMES, 1)
         self._user_key = hash_key(self.seed, _KIND_USER, 0)
         self._poster_key = hash_key(self.seed, _KIND_POSTER, 0)
+        # The head's accounts make about half of the posts: worked out once each, they need not
+        # be again for every post (a bounded cache, so memory stays flat at any size).
+        self._account = functools.lru_cache(maxsize=ACCOUNT_CACHE)(self._worked_out_account)
         self._spread_offsets = (
             hash_key(self.seed, _KIND_SPREAD, 0),
             hash_key(self.seed, _KIND_SPREAD, 1),
@@ -402,7 +421,9 @@ class SyntheticData:
         phrases = []
         for _ in range(TAG_POOL_SIZE):
             shape = rng.random()
-            if shape < 0.25:
+            if shape < 0.1:
+                phrase = f"{rng.choice(words)} {rng.choice(words)} {label} ideas"
+            elif shape < 0.25:
                 phrase = f"{label} {rng.choice(words)}"
             elif shape < 0.45:
                 phrase = f"{rng.choice(words)} {label} ideas"
@@ -466,6 +487,9 @@ class SyntheticData:
         slot = int((u - HEAD_SHARE) / (1 - HEAD_SHARE) * self.tail_posters)
         return tail_poster(min(slot, self.tail_posters - 1))
 
+    def _worked_out_account(self, poster_id: int) -> tuple[Poster, User]:
+        return self.poster(poster_id), self.user(poster_id)
+
     def poster(self, poster_id: int) -> Poster:
         return Poster(name=self._poster_name(poster_id), follower_count=self._followers(poster_id))
 
@@ -480,14 +504,17 @@ class SyntheticData:
         base = f"{first} {last}" if lap == 0 else f"{first} {last} {lap + 1}"
         h = mix64(self._poster_key ^ poster_id)
         style = h % 4
-        if style == 0:
-            return base
         topic = self.vocabulary.words[(h >> 8) % len(self.vocabulary.words)].title()
         if style == 1:
-            return f"{base} | {topic} Ideas"
-        if style == 2:
-            return f"{topic} by {base}"
-        return f"{base} ~ {topic}"
+            base = f"{base} | {topic} Ideas"
+        elif style == 2:
+            base = f"{topic} by {base}"
+        elif style == 3:
+            base = f"{base} ~ {topic}"
+        if poster_id == head_poster(SCRAPED_NAME_POSTER):
+            repeated = base * 2 + "Edit settings" + base * (POSTER_NAME_WIDTH // len(base))
+            return repeated[:POSTER_NAME_WIDTH].rstrip()
+        return base
 
     def _followers(self, poster_id: int) -> str:
         h = mix64(mix64(self._poster_key ^ poster_id))
@@ -547,21 +574,24 @@ class SyntheticData:
     def _row(
         self, rng: random.Random, index: int, category: str
     ) -> tuple[PostRow, GeoRow, UserRow]:
-        poster_id = self.draw_poster(rng.random())
-        user = self.user(poster_id)
+        poster, user = self._account(self.draw_poster(rng.random()))
         dirt = draw_dirt(rng)
         # A failed scrape hides the account, not its user and place.
         if dirt.user_info_error:
             poster_name = follower_count = USER_INFO_ERROR
         else:
-            poster = self.poster(poster_id)
             poster_name, follower_count = poster.name, poster.follower_count
         unique_id = uuid4_string(rng.getrandbits(128))
         posted = POST_START + timedelta(seconds=rng.randrange(POST_SPAN_SECONDS))
-        title = NO_TITLE if dirt.no_title else self._title(rng)
-        description = dirt.description_marker or self._description(rng)
+        roll = rng.random()
+        locale = foreign_locale(roll)
+        title = NO_TITLE if dirt.no_title else self._title(rng, roll, locale)
+        description = dirt.description_marker or self._description(rng, locale)
         tags = NO_TAGS if dirt.no_tags else self._tags(rng, category)
-        image_src = IMAGE_SRC_ERROR if dirt.image_src_error else image_url(rng.getrandbits(128))
+        if dirt.image_src_error:
+            image_src = IMAGE_SRC_ERROR
+        else:
+            image_src = image_url(rng.getrandbits(128), thumbnail=dirt.media != IMAGE)
         post: PostRow = (
             index,
             unique_id,
@@ -580,30 +610,37 @@ class SyntheticData:
         person: UserRow = (index, user.first_name, user.last_name, user.age, user.date_joined)
         return post, geo, person
 
-    def _title(self, rng: random.Random) -> str:
-        roll = rng.random()
-        if roll < FOREIGN_TITLE_RATE:
-            return self._foreign_title(rng)
-        title = " ".join(self._window(rng, between(rng, 2, 9))).title()
+    def _title(self, rng: random.Random, roll: float, locale: int | None) -> str:
+        """A title; `roll` (uniform) picks a foreign one (in `locale`) or one with an emoji."""
+        long = rng.random() < LONG_TITLE_RATE
+        if locale is not None:
+            return clip(self._foreign_title(rng, locale, long), *TITLE_WIDTH)
+        length = between(rng, 15, MAX_WINDOW) if long else between(rng, 2, 9)
+        title = " ".join(self._window(rng, length)).title()
         if roll < FOREIGN_TITLE_RATE + EMOJI_TITLE_RATE:
-            return f"{title} {rng.choice(EMOJI)}"
-        return title
+            title = f"{title} {rng.choice(EMOJI)}"
+        return clip(title, *TITLE_WIDTH)
 
-    def _foreign_title(self, rng: random.Random) -> str:
-        locale = int(rng.random() * len(self.vocabulary.foreign_words))
-        words = rng.choices(self.vocabulary.foreign_words[locale], k=between(rng, 2, 7))
-        accented = self.vocabulary.foreign_accented[locale]
-        words[int(rng.random() * len(words))] = rng.choice(accented)
+    def _foreign_title(self, rng: random.Random, locale: int, long: bool) -> str:
+        length = between(rng, 15, MAX_WINDOW) if long else between(rng, 2, 7)
+        words = rng.choices(self.vocabulary.foreign_words[locale], k=length)
+        # A title from a mostly-Latin locale gets one accented word so that it really is
+        # non-ASCII, as the source's foreign titles are.
+        words[int(rng.random() * len(words))] = rng.choice(self.vocabulary.foreign_accented[locale])
         return " ".join(words).capitalize()
 
-    def _description(self, rng: random.Random) -> str:
+    def _description(self, rng: random.Random, locale: int | None) -> str:
+        if locale is not None:
+            words = rng.choices(self.vocabulary.foreign_words[locale], k=between(rng, 8, 60))
+            return clip(" ".join(words).capitalize() + ".", *DESCRIPTION_WIDTH)
         sentences = [
             " ".join(self._window(rng, between(rng, 5, 18))).capitalize() + "."
             for _ in range(between(rng, 1, 6))
         ]
+        # After the first sentence, where cutting a long description keeps it.
         if rng.random() < EMOJI_DESCRIPTION_RATE:
-            sentences.append(rng.choice(EMOJI) * between(rng, 1, 3))
-        return " ".join(sentences)
+            sentences.insert(1, rng.choice(EMOJI) * between(rng, 1, 3))
+        return clip(" ".join(sentences), *DESCRIPTION_WIDTH)
 
     def _window(self, rng: random.Random, length: int) -> tuple[str, ...]:
         start = int(rng.random() * WORD_TAPE)
@@ -611,7 +648,11 @@ class SyntheticData:
 
     def _tags(self, rng: random.Random, category: str) -> str:
         count = 9 if rng.random() < FULL_TAG_RATE else between(rng, 1, 8)
-        return ",".join(rng.choices(self.tag_pools[category], k=count))
+        tags = ",".join(rng.choices(self.tag_pools[category], k=count))
+        # Whole tags only: the last ones go where the list is longer than the source's longest.
+        while len(tags) > TAG_LIST_WIDTH:
+            tags = tags.rpartition(",")[0]
+        return tags
 
 
 @dataclass(frozen=True)
@@ -656,6 +697,14 @@ def draw_dirt(rng: random.Random) -> Dirt:
     )
 
 
+def foreign_locale(roll: float) -> int | None:
+    """The language (of FOREIGN_LOCALES) of a post whose uniform draw is `roll`, None for
+    English."""
+    if roll >= FOREIGN_TITLE_RATE:
+        return None
+    return int(roll / FOREIGN_TITLE_RATE * len(FOREIGN_LOCALES))
+
+
 def between(rng: random.Random, low: int, high: int) -> int:
     """Like rng.randint(low, high) at a fraction of its cost; the tiny bias is irrelevant here."""
     return low + int(rng.random() * (high - low + 1))
@@ -669,9 +718,23 @@ def uuid4_string(bits: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def image_url(bits: int) -> str:
+def image_url(bits: int, *, thumbnail: bool = False) -> str:
     h = f"{bits:032x}"
+    if thumbnail:
+        return f"{THUMBNAIL_URL_PREFIX}{h[:2]}/{h[2:4]}/{h[4:6]}/{h}.0000001.jpg"
     return f"{IMAGE_URL_PREFIX}{h[:2]}/{h[2:4]}/{h[4:6]}/{h}.jpg"
+
+
+def clip(text: str, chars: int, size: int) -> str:
+    """`text` cut at a space to at most `chars` characters and `size` bytes of UTF-8."""
+    if len(text) > chars:
+        text = text[: chars + 1].rpartition(" ")[0] or text[:chars]
+    if text.isascii():  # as most text is: a byte a character, no encoding needed
+        return text
+    while len(text.encode()) > size:
+        shorter = text.rpartition(" ")[0]
+        text = shorter or text.encode()[:size].decode(errors="ignore")
+    return text
 
 
 def _coordinate(bits: int, limit: int, extra_decimals: int) -> float:
