@@ -5,16 +5,19 @@ Pure, and free of I/O but for reading the category seed on import:
 order. The facts it reproduces are in docs/source-data.md.
 
 Two kinds of randomness keep memory flat and output independent of the batch size:
-- Per-post draws (markers, text, timestamp, which user) come from one sequential
+- Per-post draws (markers, text, timestamp, which poster account) come from one sequential
   `random.Random` stream, consumed in index order; batching only groups that stream.
-- Per-user and per-poster attributes are not stored anywhere: they are recomputed whenever
-  needed from a 64-bit hash of (seed, kind, id), so 10 million posts need the same memory as
-  10 thousand. Only small fixed-size pools (words, names, countries, tag phrases) are kept.
+- A poster account's attributes (its name, follower count, user and place) are not stored
+  anywhere: they are recomputed whenever needed from the seed and the account's id alone, so
+  10 million posts need the same memory as 10 thousand, and a post by an account, whenever it
+  is made (a snapshot or a live post), carries the same user and place. Only small fixed-size
+  pools (words, names, countries, tag phrases) are kept.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import importlib
 import itertools
 import math
@@ -66,16 +69,36 @@ NO_TITLE_RATE = 0.01
 NO_DESCRIPTION_RATE = 0.016
 NO_TAGS_RATE = 0.015
 USER_INFO_ERROR_RATE = 0.008
+# Titles outside ASCII: foreign ones (whose description is in the same language) and ones
+# ending in an emoji, one post in ten together.
 FOREIGN_TITLE_RATE = 0.06
 EMOJI_TITLE_RATE = 0.04
 EMOJI_DESCRIPTION_RATE = 0.06
 FULL_TAG_RATE = 0.88
+# The source's longest values (docs/source-data.md): longer text is cut at a space, as its
+# scraper cut it. Long titles are rare there; how rare was not measured, this is a guess.
+LONG_TITLE_RATE = 0.03
+TITLE_WIDTH = (199, 288)  # characters, bytes of UTF-8
+DESCRIPTION_WIDTH = (201, 493)
+TAG_LIST_WIDTH = 254
+POSTER_NAME_WIDTH = 268
+# The one account whose scraped name is its name repeated with "Edit settings" caught in it,
+# cut at the source's longest: a head rank, so that it is in any data set of some size.
+SCRAPED_NAME_POSTER = 9
 
-# Poster accounts: about 400 at the source size, Zipf-like: the share of rank p is close to
-# 1/(p + K), so the largest gets ~250 posts there and the smallest a handful. A user with hash
-# u in [0, 1) belongs to rank floor(K * ((P + K) / K)**u - K), the inverse of that distribution.
-POSTERS_PER_POST = 400 / SOURCE_ROWS
-POSTER_SKEW_OFFSET = 12
+# Poster accounts. A post's user and place are its account's (docs/source-data.md), so the
+# original's ~5,300 distinct users over 11,154 posts are as many accounts: a head of a few
+# hundred that post again and again (212 with four posts or more, the busiest ~250) and a tail
+# of thousands seen once to three times.
+# The head: ranks 0..H-1 with shares close to 1/(rank + K), the busiest ~250 posts at the source
+# size and the last still ~6. A head post has rank floor(K * ((H + K) / K)**u - K) for a
+# uniform u, the inverse of that distribution.
+HEAD_POSTERS_PER_POST = 205 / SOURCE_ROWS
+HEAD_SHARE = 0.46
+HEAD_SKEW_OFFSET = 5
+# The tail: posts drawn uniformly from a pool of accounts, 0.37 posts each on average, so that
+# ~5,100 of them post at all (1 - e**-0.37 of the pool) and only ~10 reach four posts.
+TAIL_POSTS_PER_POSTER = 0.37
 # The source's most common follower counts are a few big accounts: its top posters are fixed
 # to these classes instead of drawn.
 TOP_POSTER_CLASSES = ("M", "small-k", "M", "small-k")
@@ -86,10 +109,6 @@ MOST_FOLLOWED = 15
 MOST_FOLLOWED_POSTER = 2  # a fixed top poster of class "M"
 PLAIN_FOLLOWER_RATE = 0.17
 MILLION_FOLLOWER_RATE = 0.08
-
-# Users are drawn uniformly from a pool; with N/pool = 1.73 the expected number of distinct
-# users is pool * (1 - e**-1.73) = 0.475 * N, as in the source (5,300 over 11,154).
-POSTS_PER_POOL_USER = 1.73
 
 # Ages 20..60: 20 alone ~19%, then a linear decline; over 50 ~9%.
 AGE_WEIGHTS = (
@@ -107,10 +126,10 @@ POST_END = datetime(2022, 10, 27)
 JOIN_SPAN_SECONDS = int((POST_START - JOIN_START).total_seconds())
 POST_SPAN_SECONDS = int((POST_END - POST_START).total_seconds())
 
-# Country skew: the top "A" country ~5%, the other "A" countries together ~27%, the rest a
+# Country skew: the top "A" country ~5%, the other "A" countries together ~28%, the rest a
 # Zipf-like tail whose rarest member still gets a handful of rows at the source size.
 TOP_COUNTRY_WEIGHT = 0.05
-A_COUNTRY_WEIGHTS = (0.026, 0.012)
+A_COUNTRY_WEIGHTS = (0.0275, 0.0125)
 COUNTRY_TAIL_OFFSET = 8
 
 FOREIGN_LOCALES = ("ru_RU", "ja_JP", "zh_CN", "el_GR", "fr_FR", "de_DE", "pl_PL", "es_ES")
@@ -133,10 +152,13 @@ EMOJI = (
     "☕",
     "📌",
 )
+ACCOUNT_CACHE = 4096
 TAG_POOL_SIZE = 1000
 WORD_TAPE = 1 << 17
 MAX_WINDOW = 32
 IMAGE_URL_PREFIX = "https://i.pinimg.com/originals/"
+# A video's (or story's) image is its thumbnail, whose longer URL is the source's longest (102).
+THUMBNAIL_URL_PREFIX = "https://i.pinimg.com/videos/thumbnails/originals/"
 
 PostRow = tuple[int, str, str, str, str, str, str, str, str, int, str, str]
 GeoRow = tuple[int, datetime, float, float, str]
@@ -148,16 +170,22 @@ _UNIT = 2.0**-53
 _MASK32 = (1 << 32) - 1
 _UNIT32 = 2.0**-32
 
-# Distinct hash domains, so that user 7 and poster 7 get unrelated attributes.
+# Distinct hash domains, so that an account's user and its name get unrelated draws.
 _KIND_STREAM = 1
 _KIND_USER = 2
 _KIND_POSTER = 3
 _KIND_CATEGORY = 4
 _KIND_POOLS = 5
-_KIND_COUNTRY_WEYL = 6
-_KIND_FOLLOWER_WEYL = 7
+_KIND_SPREAD = 6
 _KIND_NAMES = 8
 _KIND_LIVE = 9
+
+# The R3 sequence (Roberts): point n is frac(offset + n * g**-d) in dimension d = 1, 2, 3, g the
+# root of x**4 = x + 1; consecutive n cover the unit cube evenly, jointly and not just per axis.
+_R3_ROOT = 1.2207440846057596
+_R3_STEPS = tuple(int(2.0**64 / _R3_ROOT**d) for d in (1, 2, 3))
+# Its dimensions: the three account attributes whose rates are the source's.
+_SPREAD_AGE, _SPREAD_COUNTRY, _SPREAD_FOLLOWERS = range(3)
 
 
 def mix64(value: int) -> int:
@@ -177,10 +205,12 @@ def unit(value: int) -> float:
     return (value >> 11) * _UNIT
 
 
-def weyl_unit(offset: int, ident: int) -> float:
-    """Low-discrepancy point for `ident`: consecutive ids cover [0, 1) evenly, so rare classes
-    are hit in proportion even over few ids (unlike independent draws)."""
-    return unit((offset + ident * _GOLDEN64) & _MASK64)
+def spread_unit(offset: int, index: int, dimension: int) -> float:
+    """Coordinate `dimension` of the R3 point `index`: consecutive indices cover [0, 1) evenly
+    in each dimension, and the dimensions vary independently of each other, so the classes of
+    several attributes are each hit in proportion even over few accounts, without the
+    attributes following one another (as Weyl points with one step would)."""
+    return unit((offset + index * _R3_STEPS[dimension]) & _MASK64)
 
 
 @dataclass(frozen=True)
@@ -252,16 +282,52 @@ def category_bounds(rows: int, seed: int) -> tuple[tuple[str, int, int], ...]:
     return tuple(bounds)
 
 
-def poster_rank(u: float, posters: int) -> int:
-    """The poster rank owning a user whose hash maps to `u` (see POSTER_SKEW_OFFSET)."""
-    k = POSTER_SKEW_OFFSET
-    return min(int(k * ((posters + k) / k) ** u - k), posters - 1)
+def head_rank(u: float, head: int) -> int:
+    """The head rank making a head post whose draw is `u` in [0, 1) (see HEAD_SKEW_OFFSET)."""
+    k = HEAD_SKEW_OFFSET
+    return min(int(k * ((head + k) / k) ** u - k), head - 1)
 
 
-def poster_share(poster: int, posters: int) -> float:
-    """Expected share of all posts made by poster rank `poster`."""
-    k = POSTER_SKEW_OFFSET
-    return math.log((poster + 1 + k) / (poster + k)) / math.log((posters + k) / k)
+def head_share(rank: int, head: int) -> float:
+    """Expected share of all posts made by head rank `rank`."""
+    k = HEAD_SKEW_OFFSET
+    return HEAD_SHARE * math.log((rank + 1 + k) / (rank + k)) / math.log((head + k) / k)
+
+
+def head_posters(rows: int) -> int:
+    return max(1, round(rows * HEAD_POSTERS_PER_POST))
+
+
+def tail_posters(rows: int) -> int:
+    return max(1, round(rows * (1 - HEAD_SHARE) / TAIL_POSTS_PER_POSTER))
+
+
+# An account's id: head rank r is 2r, tail slot j is 2j + 1, so that neither moves when the
+# head or the tail grows (a live source sized for more posts keeps every account's id).
+def head_poster(rank: int) -> int:
+    return 2 * rank
+
+
+def tail_poster(slot: int) -> int:
+    return 2 * slot + 1
+
+
+def rank_of(poster_id: int) -> int | None:
+    """The head rank of an account, None for a tail account."""
+    return None if poster_id & 1 else poster_id >> 1
+
+
+def follower_thresholds() -> tuple[float, float]:
+    """Class thresholds for accounts outside the fixed top ones, so that the per-post rates
+    come out at the source's 17% plain / 74% k / 8% M at its size. They are worked out at
+    that size for any size, as an account's follower count must not depend on how many posts
+    are generated (a live source may be sized otherwise than the snapshot it adds to)."""
+    head = head_posters(SOURCE_ROWS)
+    fixed_share = sum(head_share(p, head) for p in range(len(TOP_POSTER_CLASSES)))
+    fixed_m = sum(head_share(p, head) for p, c in enumerate(TOP_POSTER_CLASSES) if c == "M")
+    remaining = 1 - fixed_share
+    plain = PLAIN_FOLLOWER_RATE / remaining
+    return plain, plain + (MILLION_FOLLOWER_RATE - fixed_m) / remaining
 
 
 def country_weights(countries: Sequence[str], seed: int) -> tuple[tuple[str, ...], list[float]]:
@@ -285,11 +351,12 @@ def country_weights(countries: Sequence[str], seed: int) -> tuple[tuple[str, ...
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """An account's user and the place they post from."""
+
     first_name: str
     last_name: str
     age: int
     date_joined: datetime
-    poster: int
     latitude: float
     longitude: float
     country: str
@@ -323,21 +390,26 @@ class SyntheticData:
         self.seed = seed & _MASK64
         self.vocabulary = vocabulary or Vocabulary.from_faker()
         self.bounds = category_bounds(rows, self.seed)
-        self.posters = max(1, round(rows * POSTERS_PER_POST))
-        self.user_pool = max(1, round(rows / POSTS_PER_POOL_USER))
+        self.head_posters = head_posters(rows)
+        self.tail_posters = tail_posters(rows)
         names, weights = country_weights(self.vocabulary.countries, self.seed)
         self.country_names = names
         self.country_cum = _cumulative(weights)
         self.age_cum = _cumulative(AGE_WEIGHTS)
         self.tag_pools = {name: self._tag_pool(name) for name, _, _ in self.bounds}
         self.word_tape = self._word_tape()
-        self.plain_threshold, self.million_threshold = self._follower_thresholds()
+        self.plain_threshold, self.million_threshold = follower_thresholds()
         self.name_multiplier = self._name_multiplier()
         self._name_offset = hash_key(self.seed, _KIND_NAMES, 1)
         self._user_key = hash_key(self.seed, _KIND_USER, 0)
         self._poster_key = hash_key(self.seed, _KIND_POSTER, 0)
-        self._country_offset = hash_key(self.seed, _KIND_COUNTRY_WEYL, 0)
-        self._follower_offset = hash_key(self.seed, _KIND_FOLLOWER_WEYL, 0)
+        # The head's accounts make about half of the posts: worked out once each, they need not
+        # be again for every post (a bounded cache, so memory stays flat at any size).
+        self._account = functools.lru_cache(maxsize=ACCOUNT_CACHE)(self._worked_out_account)
+        self._spread_offsets = (
+            hash_key(self.seed, _KIND_SPREAD, 0),
+            hash_key(self.seed, _KIND_SPREAD, 1),
+        )
 
     # -- fixed pools ---------------------------------------------------------------------
 
@@ -349,7 +421,9 @@ class SyntheticData:
         phrases = []
         for _ in range(TAG_POOL_SIZE):
             shape = rng.random()
-            if shape < 0.25:
+            if shape < 0.1:
+                phrase = f"{rng.choice(words)} {rng.choice(words)} {label} ideas"
+            elif shape < 0.25:
                 phrase = f"{label} {rng.choice(words)}"
             elif shape < 0.45:
                 phrase = f"{rng.choice(words)} {label} ideas"
@@ -371,19 +445,6 @@ class SyntheticData:
         tape = rng.choices(self.vocabulary.words, k=WORD_TAPE)
         return tuple(tape + tape[:MAX_WINDOW])
 
-    def _follower_thresholds(self) -> tuple[float, float]:
-        """Class thresholds for posters outside the fixed top ones, so that the per-post rates
-        still come out at the source's 17% plain / 74% k / 8% M."""
-        fixed = TOP_POSTER_CLASSES[: self.posters]
-        fixed_share = sum(poster_share(p, self.posters) for p in range(len(fixed)))
-        fixed_m = sum(poster_share(p, self.posters) for p, c in enumerate(fixed) if c == "M")
-        remaining = 1 - fixed_share
-        if remaining <= 0:
-            return PLAIN_FOLLOWER_RATE, PLAIN_FOLLOWER_RATE
-        plain = min(PLAIN_FOLLOWER_RATE / remaining, 1.0)
-        million = min(max((MILLION_FOLLOWER_RATE - fixed_m) / remaining, 0.0), 1.0 - plain)
-        return plain, plain + million
-
     def _name_multiplier(self) -> int:
         """An odd multiplier coprime to the name space, making poster id -> (first, last) a
         bijection, so that no two posters share a name (and so a follower count)."""
@@ -395,25 +456,39 @@ class SyntheticData:
 
     # -- derived entities ----------------------------------------------------------------
 
-    def user(self, user_id: int) -> User:
+    def user(self, poster_id: int) -> User:
+        """The user of account `poster_id`, and their place: the same on each of its posts."""
         vocab = self.vocabulary
-        # Four 64-bit hashes, each split into two 32-bit draws, cover all eight attributes.
-        h1 = mix64(self._user_key ^ user_id)
+        # Three 64-bit hashes, split into 32-bit draws, for the attributes without a rate.
+        h1 = mix64(self._user_key ^ poster_id)
         h2 = mix64(h1)
         h3 = mix64(h2)
-        h4 = mix64(h3)
-        poster_u = (h3 >> 32) * _UNIT32
-        country = pick(self.country_cum, weyl_unit(self._country_offset, user_id))
+        age = pick(self.age_cum, self._spread(poster_id, _SPREAD_AGE))
+        country = pick(self.country_cum, self._spread(poster_id, _SPREAD_COUNTRY))
         return User(
             first_name=vocab.first_names[pick(vocab.first_name_cum, (h1 >> 32) * _UNIT32)],
             last_name=vocab.last_names[pick(vocab.last_name_cum, (h1 & _MASK32) * _UNIT32)],
-            age=MIN_AGE + pick(self.age_cum, (h2 >> 32) * _UNIT32),
+            age=MIN_AGE + age,
             date_joined=JOIN_START + timedelta(seconds=(h2 & _MASK32) % JOIN_SPAN_SECONDS),
-            poster=poster_rank(poster_u, self.posters),
-            latitude=_coordinate(h3 & _MASK32, 90, (h4 >> 32) % 3),
-            longitude=_coordinate(h4 & _MASK32, 180, (h4 >> 40) % 3),
+            latitude=_coordinate(h3 >> 32, 90, (h2 >> 32) % 3),
+            longitude=_coordinate(h3 & _MASK32, 180, (h2 >> 40) % 3),
             country=self.country_names[country],
         )
+
+    def _spread(self, poster_id: int, dimension: int) -> float:
+        """The account's R3 coordinate; head ranks and tail slots each have a sequence, so that
+        each group is spread over the classes on its own."""
+        return spread_unit(self._spread_offsets[poster_id & 1], poster_id >> 1, dimension)
+
+    def draw_poster(self, u: float) -> int:
+        """The account making a post whose draw is `u` in [0, 1)."""
+        if u < HEAD_SHARE:
+            return head_poster(head_rank(u / HEAD_SHARE, self.head_posters))
+        slot = int((u - HEAD_SHARE) / (1 - HEAD_SHARE) * self.tail_posters)
+        return tail_poster(min(slot, self.tail_posters - 1))
+
+    def _worked_out_account(self, poster_id: int) -> tuple[Poster, User]:
+        return self.poster(poster_id), self.user(poster_id)
 
     def poster(self, poster_id: int) -> Poster:
         return Poster(name=self._poster_name(poster_id), follower_count=self._followers(poster_id))
@@ -429,29 +504,33 @@ class SyntheticData:
         base = f"{first} {last}" if lap == 0 else f"{first} {last} {lap + 1}"
         h = mix64(self._poster_key ^ poster_id)
         style = h % 4
-        if style == 0:
-            return base
         topic = self.vocabulary.words[(h >> 8) % len(self.vocabulary.words)].title()
         if style == 1:
-            return f"{base} | {topic} Ideas"
-        if style == 2:
-            return f"{topic} by {base}"
-        return f"{base} ~ {topic}"
+            base = f"{base} | {topic} Ideas"
+        elif style == 2:
+            base = f"{topic} by {base}"
+        elif style == 3:
+            base = f"{base} ~ {topic}"
+        if poster_id == head_poster(SCRAPED_NAME_POSTER):
+            repeated = base * 2 + "Edit settings" + base * (POSTER_NAME_WIDTH // len(base))
+            return repeated[:POSTER_NAME_WIDTH].rstrip()
+        return base
 
     def _followers(self, poster_id: int) -> str:
         h = mix64(mix64(self._poster_key ^ poster_id))
         u = unit(h)
-        if poster_id < len(TOP_POSTER_CLASSES):
-            kind = TOP_POSTER_CLASSES[poster_id]
+        rank = rank_of(poster_id)
+        if rank is not None and rank < len(TOP_POSTER_CLASSES):
+            kind = TOP_POSTER_CLASSES[rank]
         else:
-            v = weyl_unit(self._follower_offset, poster_id)
+            v = self._spread(poster_id, _SPREAD_FOLLOWERS)
             kind = (
                 "plain" if v < self.plain_threshold else "M" if v < self.million_threshold else "k"
             )
         if kind == "plain":
             return str(min(int(1000**u), 999))
         if kind == "M":
-            if poster_id == MOST_FOLLOWED_POSTER:
+            if poster_id == head_poster(MOST_FOLLOWED_POSTER):
                 return f"{MOST_FOLLOWED}M"
             return f"{1 + int(u * MILLIONS_MAX)}M"
         if kind == "small-k":
@@ -477,9 +556,9 @@ class SyntheticData:
 
     def live_rows(self, start: int) -> Iterator[tuple[PostRow, GeoRow, UserRow]]:
         """Posts for keys start, start + 1, ... without end, as people go on posting: drawn
-        like the snapshot's (users from the same pool, the same markers and time window), each
-        in a category picked in proportion to the snapshot's category sizes. The same seed and
-        start give the same posts."""
+        like the snapshot's (by the same accounts, each with its user and place, the same
+        markers and time window), each in a category picked in proportion to the snapshot's
+        category sizes. The same seed and start give the same posts."""
         rng = random.Random(hash_key(self.seed, _KIND_LIVE, start))
         names = [name for name, _, _ in self.bounds]
         sizes = _cumulative([stop - begin for _, begin, stop in self.bounds])
@@ -495,19 +574,24 @@ class SyntheticData:
     def _row(
         self, rng: random.Random, index: int, category: str
     ) -> tuple[PostRow, GeoRow, UserRow]:
-        user = self.user(rng.randrange(self.user_pool))
+        poster, user = self._account(self.draw_poster(rng.random()))
         dirt = draw_dirt(rng)
+        # A failed scrape hides the account, not its user and place.
         if dirt.user_info_error:
             poster_name = follower_count = USER_INFO_ERROR
         else:
-            poster = self.poster(user.poster)
             poster_name, follower_count = poster.name, poster.follower_count
         unique_id = uuid4_string(rng.getrandbits(128))
         posted = POST_START + timedelta(seconds=rng.randrange(POST_SPAN_SECONDS))
-        title = NO_TITLE if dirt.no_title else self._title(rng)
-        description = dirt.description_marker or self._description(rng)
+        roll = rng.random()
+        locale = foreign_locale(roll)
+        title = NO_TITLE if dirt.no_title else self._title(rng, roll, locale)
+        description = dirt.description_marker or self._description(rng, locale)
         tags = NO_TAGS if dirt.no_tags else self._tags(rng, category)
-        image_src = IMAGE_SRC_ERROR if dirt.image_src_error else image_url(rng.getrandbits(128))
+        if dirt.image_src_error:
+            image_src = IMAGE_SRC_ERROR
+        else:
+            image_src = image_url(rng.getrandbits(128), thumbnail=dirt.media != IMAGE)
         post: PostRow = (
             index,
             unique_id,
@@ -526,30 +610,37 @@ class SyntheticData:
         person: UserRow = (index, user.first_name, user.last_name, user.age, user.date_joined)
         return post, geo, person
 
-    def _title(self, rng: random.Random) -> str:
-        roll = rng.random()
-        if roll < FOREIGN_TITLE_RATE:
-            return self._foreign_title(rng)
-        title = " ".join(self._window(rng, between(rng, 2, 9))).title()
+    def _title(self, rng: random.Random, roll: float, locale: int | None) -> str:
+        """A title; `roll` (uniform) picks a foreign one (in `locale`) or one with an emoji."""
+        long = rng.random() < LONG_TITLE_RATE
+        if locale is not None:
+            return clip(self._foreign_title(rng, locale, long), *TITLE_WIDTH)
+        length = between(rng, 15, MAX_WINDOW) if long else between(rng, 2, 9)
+        title = " ".join(self._window(rng, length)).title()
         if roll < FOREIGN_TITLE_RATE + EMOJI_TITLE_RATE:
-            return f"{title} {rng.choice(EMOJI)}"
-        return title
+            title = f"{title} {rng.choice(EMOJI)}"
+        return clip(title, *TITLE_WIDTH)
 
-    def _foreign_title(self, rng: random.Random) -> str:
-        locale = int(rng.random() * len(self.vocabulary.foreign_words))
-        words = rng.choices(self.vocabulary.foreign_words[locale], k=between(rng, 2, 7))
-        accented = self.vocabulary.foreign_accented[locale]
-        words[int(rng.random() * len(words))] = rng.choice(accented)
+    def _foreign_title(self, rng: random.Random, locale: int, long: bool) -> str:
+        length = between(rng, 15, MAX_WINDOW) if long else between(rng, 2, 7)
+        words = rng.choices(self.vocabulary.foreign_words[locale], k=length)
+        # A title from a mostly-Latin locale gets one accented word so that it really is
+        # non-ASCII, as the source's foreign titles are.
+        words[int(rng.random() * len(words))] = rng.choice(self.vocabulary.foreign_accented[locale])
         return " ".join(words).capitalize()
 
-    def _description(self, rng: random.Random) -> str:
+    def _description(self, rng: random.Random, locale: int | None) -> str:
+        if locale is not None:
+            words = rng.choices(self.vocabulary.foreign_words[locale], k=between(rng, 8, 60))
+            return clip(" ".join(words).capitalize() + ".", *DESCRIPTION_WIDTH)
         sentences = [
             " ".join(self._window(rng, between(rng, 5, 18))).capitalize() + "."
             for _ in range(between(rng, 1, 6))
         ]
+        # After the first sentence, where cutting a long description keeps it.
         if rng.random() < EMOJI_DESCRIPTION_RATE:
-            sentences.append(rng.choice(EMOJI) * between(rng, 1, 3))
-        return " ".join(sentences)
+            sentences.insert(1, rng.choice(EMOJI) * between(rng, 1, 3))
+        return clip(" ".join(sentences), *DESCRIPTION_WIDTH)
 
     def _window(self, rng: random.Random, length: int) -> tuple[str, ...]:
         start = int(rng.random() * WORD_TAPE)
@@ -557,7 +648,11 @@ class SyntheticData:
 
     def _tags(self, rng: random.Random, category: str) -> str:
         count = 9 if rng.random() < FULL_TAG_RATE else between(rng, 1, 8)
-        return ",".join(rng.choices(self.tag_pools[category], k=count))
+        tags = ",".join(rng.choices(self.tag_pools[category], k=count))
+        # Whole tags only: the last ones go where the list is longer than the source's longest.
+        while len(tags) > TAG_LIST_WIDTH:
+            tags = tags.rpartition(",")[0]
+        return tags
 
 
 @dataclass(frozen=True)
@@ -602,6 +697,14 @@ def draw_dirt(rng: random.Random) -> Dirt:
     )
 
 
+def foreign_locale(roll: float) -> int | None:
+    """The language (of FOREIGN_LOCALES) of a post whose uniform draw is `roll`, None for
+    English."""
+    if roll >= FOREIGN_TITLE_RATE:
+        return None
+    return int(roll / FOREIGN_TITLE_RATE * len(FOREIGN_LOCALES))
+
+
 def between(rng: random.Random, low: int, high: int) -> int:
     """Like rng.randint(low, high) at a fraction of its cost; the tiny bias is irrelevant here."""
     return low + int(rng.random() * (high - low + 1))
@@ -615,9 +718,23 @@ def uuid4_string(bits: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def image_url(bits: int) -> str:
+def image_url(bits: int, *, thumbnail: bool = False) -> str:
     h = f"{bits:032x}"
+    if thumbnail:
+        return f"{THUMBNAIL_URL_PREFIX}{h[:2]}/{h[2:4]}/{h[4:6]}/{h}.0000001.jpg"
     return f"{IMAGE_URL_PREFIX}{h[:2]}/{h[2:4]}/{h[4:6]}/{h}.jpg"
+
+
+def clip(text: str, chars: int, size: int) -> str:
+    """`text` cut at a space to at most `chars` characters and `size` bytes of UTF-8."""
+    if len(text) > chars:
+        text = text[: chars + 1].rpartition(" ")[0] or text[:chars]
+    if text.isascii():  # as most text is: a byte a character, no encoding needed
+        return text
+    while len(text.encode()) > size:
+        shorter = text.rpartition(" ")[0]
+        text = shorter or text.encode()[:size].decode(errors="ignore")
+    return text
 
 
 def _coordinate(bits: int, limit: int, extra_decimals: int) -> float:

@@ -274,6 +274,18 @@ def test_facts_hold_in_sql(loaded: Any, db: Any) -> None:
         "HAVING COUNT(DISTINCT g.`latitude`, g.`longitude`, g.`country`) > 1) t",
     )
     assert wandering_users == 0
+    # An account has one user (names, age, join date) and one place on all of its posts.
+    split_accounts = scalar(
+        db,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM `pinterest_data` p "
+        "JOIN `user_data` u ON u.`ind` = p.`index` "
+        "JOIN `geolocation_data` g ON g.`ind` = p.`index` "
+        "WHERE p.`poster_name` <> 'User Info Error' GROUP BY BINARY p.`poster_name` "
+        "HAVING COUNT(DISTINCT BINARY u.`first_name`, BINARY u.`last_name`, u.`age`, "
+        "u.`date_joined`) > 1 "
+        "OR COUNT(DISTINCT g.`latitude`, g.`longitude`, BINARY g.`country`) > 1) t",
+    )
+    assert split_accounts == 0
     fickle_posters = scalar(
         db,
         "SELECT COUNT(*) FROM (SELECT 1 FROM `pinterest_data` GROUP BY BINARY `poster_name` "
