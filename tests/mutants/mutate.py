@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mutations import MUTANTS, Mutant
 
+from ingestion.paths import OUTPUT
 from ingestion.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -138,7 +139,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="run only the mutants of these names")
     parser.add_argument(
-        "--report", default=str(REPO / "target" / "mutants.json"), help="JSON results"
+        "--report", default=str(OUTPUT / "mutants.json"), help="JSON results"
     )
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
