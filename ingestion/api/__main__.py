@@ -37,8 +37,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m ingestion.api",
         description="Serve the Kafka REST Proxy v2 producer API (POST /topics/{topic}, "
-        "GET /topics, GET /topics/{topic}, /openapi.json) in front of Kafka. Every request "
-        "but GET / needs the API key, from $INGEST_API_KEY or --api-key-file.",
+        "GET /topics, GET /topics/{topic}, /openapi.json) in front of Kafka, and GET /health "
+        "(200 when it can produce, else 503). Every request but GET /, GET /health and "
+        "/openapi.json needs the API key, from $INGEST_API_KEY or --api-key-file.",
     )
 
     def option(flag: str, env: str, help: str, **kwargs: object) -> None:
@@ -139,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"api: {counters.requests:,} produce requests, {counters.records_acknowledged:,} "
             f"records acknowledged, {counters.records_failed:,} failed, "
-            f"{unreported:,} unreported at exit; rejected: {rejected or 'none'}"
+            f"{unreported:,} unreported at exit; producers replaced after a fatal error: "
+            f"{gateway.replacements:,}; rejected: {rejected or 'none'}"
         )
     return 0
 

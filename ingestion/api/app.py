@@ -23,6 +23,7 @@ from ingestion.api.errors import (
     FORBIDDEN_TOPIC,
     KAFKA_RETRIABLE_ERROR,
     PARTITION_NOT_FOUND,
+    RETRY_AFTER_S,
     TOPIC_NOT_FOUND,
     UNAUTHORIZED,
     ApiError,
@@ -33,6 +34,7 @@ from ingestion.api.models import (
     JSON_V2,
     RESPONSE_V2,
     ErrorBody,
+    Health,
     ProduceRequest,
     ProduceResponse,
     TopicInfo,
@@ -247,6 +249,27 @@ def create_app(settings: ApiSettings, gateway: Gateway, counters: Counters) -> F
     @app.get("/", summary="liveness; answers {} like the REST Proxy")
     async def root() -> dict[str, str]:
         return {}
+
+    @app.get(
+        "/health",
+        summary="readiness: 200 when the API can produce to Kafka, else 503 saying why",
+        response_model=Health,
+        responses=_error_responses(503),
+    )
+    async def health() -> Response:
+        """Whether a record posted now would be sent, the question a load balancer or
+        `make status` asks (`GET /` says only that the process listens). Ready when the
+        producer has not failed, holds its producer id from Kafka (it signed in, and may
+        write: a user without the right fails here, not on the first post) and Kafka answered
+        a metadata request in the last few seconds. Nothing is written to a topic: a probe
+        record would reach the pipeline's data. Cheap enough to ask every second: it reads
+        the producer's own statistics, and asks Kafka for metadata only once that is stale.
+        Needs no key, as probes carry none; not counted in the summary's refusals."""
+        problem = await gateway.health()
+        if problem is None:
+            return KafkaJSONResponse({"status": "healthy", "message": "the API can produce"})
+        body = {"error_code": KAFKA_RETRIABLE_ERROR, "message": f"cannot produce: {problem}"}
+        return KafkaJSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
     @app.get(
         "/topics",

@@ -71,6 +71,11 @@ class TopicInfo(BaseModel):
     partitions: list[PartitionInfo]
 
 
+class Health(BaseModel):
+    status: str = Field(description="healthy")
+    message: str
+
+
 class ErrorBody(BaseModel):
     error_code: int
     message: str

@@ -14,10 +14,17 @@ from ingestion.kafka_client import config_var
 from ingestion.stack.config import PORT_SETTINGS, write_private
 from ingestion.stack.service import Service
 
+# The route that says whether the API can produce (ingestion/api/app.py).
+HEALTH_PATH = "/health"
+
 
 class IngestApi(Service):
     name = "api"
     start_timeout = 30.0
+    # Its producer signs in as its Kafka user, which Kafka's configure creates and grants its
+    # rights: started before them, the producer's first request for a producer id is refused,
+    # a fatal error for an idempotent producer.
+    after_configure = True
 
     @property
     def port(self) -> int:
@@ -36,8 +43,10 @@ class IngestApi(Service):
         return self.layout.kafka_clients / "api.properties"
 
     def started_with(self) -> str:
-        """Its command line and Kafka user's settings: another user or password restarts it."""
-        text = " ".join(self.command_args())
+        """Its command line and Kafka user's settings: another user or password restarts it.
+        So does a change of the route its readiness is read from: an API started before the
+        route existed would never be found ready."""
+        text = " ".join(self.command_args()) + f" ready at {HEALTH_PATH}"
         if self.client_file.exists():
             text += self.client_file.read_text(encoding="utf-8")
         return text
@@ -73,17 +82,28 @@ class IngestApi(Service):
         # It runs in its own folder, where no stack.env is found: its Kafka user is named here.
         return {**os.environ, config_var("api"): str(self.client_file)}
 
-    def ready(self) -> bool:
-        """Answers an authenticated request, which needs Kafka's metadata too."""
+    def _health(self) -> requests.Response | None:
         try:
-            response = requests.get(
-                f"{self.url}/topics",
-                headers={"Authorization": f"Bearer {self.creds.api_key}"},
-                timeout=5,
-            )
+            return requests.get(f"{self.url}{HEALTH_PATH}", timeout=5)
         except requests.RequestException:
-            return False
-        return response.status_code == 200
+            return None
+
+    def ready(self) -> bool:
+        """Can produce, by its own account (its producer holds its id from Kafka, Kafka
+        answers it), not only listens."""
+        response = self._health()
+        return response is not None and response.status_code == 200
+
+    def why_not_ready(self) -> str:
+        response = self._health()
+        if response is None:
+            return "not answering"
+        if response.status_code == 503:  # it says why, in the REST Proxy's error shape
+            try:
+                return str(response.json()["message"])
+            except (ValueError, KeyError, TypeError):
+                pass
+        return f"answering {HEALTH_PATH} with HTTP {response.status_code}"
 
     def configure(self) -> None:
         """Nothing to set up: the topics are Kafka's, created when it started."""

@@ -164,22 +164,29 @@ def up(stack: Stack, report: Report, *, orchestrator: bool = False) -> None:
 
 def start(services: list[Service], report: Report) -> None:
     """Start those not running (restart those started with other settings), then wait for
-    each and configure it."""
+    each and configure it, in order. One that needs the others configured first is started
+    when its turn to be waited for comes."""
     for service in services:
         service.install()
-    launched = []
+    launched = [s for s in services if not s.after_configure and _launch(s, report)]
     for service in services:
-        if service.pid() is not None and service.outdated():
-            report(f"{service.name:<14} restarting: its settings changed since it started")
-            service.stop()
-        if service.pid() is None:
-            service.launch()
+        if service.after_configure and _launch(service, report):
             launched.append(service)
-    for service in services:
         waited = service.wait_ready()
         service.configure()
         state = f"started, ready after {waited:.1f} s" if service in launched else "already running"
         report(f"{service.name:<14} {service.address:<16} {state}")
+
+
+def _launch(service: Service, report: Report) -> bool:
+    """Start the service unless it runs with the settings in force; True if it was started."""
+    if service.pid() is not None and service.outdated():
+        report(f"{service.name:<14} restarting: its settings changed since it started")
+        service.stop()
+    if service.pid() is None:
+        service.launch()
+        return True
+    return False
 
 
 def down(stack: Stack, report: Report) -> None:
@@ -218,6 +225,7 @@ def status(stack: Stack, report: Report) -> bool:
         elif service.ready():
             state = f"running (pid {pid})"
         else:
-            state, healthy = f"running (pid {pid}) but not answering; see {service.log_path}", False
+            state = f"running (pid {pid}) but {service.why_not_ready()}; see {service.log_path}"
+            healthy = False
         report(f"{service.name:<14} {service.address:<16} {state}")
     return healthy

@@ -17,6 +17,9 @@ from ingestion.stack.config import Credentials, Layout, StackConfig
 class Service(ABC):
     name: str
     start_timeout: float = 60.0
+    # Launched only once every service before it is ready and configured, rather than with
+    # them: it needs what their configure makes (the API, its Kafka user and rights).
+    after_configure: bool = False
 
     def __init__(self, layout: Layout, config: StackConfig, creds: Credentials) -> None:
         self.layout = layout
@@ -60,6 +63,10 @@ class Service(ABC):
     @abstractmethod
     def ready(self) -> bool:
         """True once the service answers real requests."""
+
+    def why_not_ready(self) -> str:
+        """What `status` says of a running service that is not ready."""
+        return "not answering"
 
     @abstractmethod
     def configure(self) -> None:

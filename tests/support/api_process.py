@@ -52,7 +52,9 @@ class Api:
 
 
 @contextmanager
-def running_api(prefix: str, bootstrap: str, *args: str) -> Iterator[Api]:
+def running_api(
+    prefix: str, bootstrap: str, *args: str, env: dict[str, str] | None = None
+) -> Iterator[Api]:
     port = free_port()
     key = secrets.token_urlsafe(24)
     process = subprocess.Popen(
@@ -62,6 +64,7 @@ def running_api(prefix: str, bootstrap: str, *args: str) -> Iterator[Api]:
             "INGEST_API_KEY": key,
             "PINTEREST_TOPIC_PREFIX": prefix,
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            **(env or {}),
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

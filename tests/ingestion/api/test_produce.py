@@ -110,6 +110,11 @@ def test_kafka_down_is_503_with_retry_after_and_nothing_written(api_lane):
             assert response.headers["Retry-After"].isdigit()
             assert response.json()["error_code"] == 50003
             assert "Kafka is unavailable" in response.json()["message"]
+        health = requests.get(f"{cut_off.url}/health", timeout=10)
+        assert health.status_code == 503
+        assert health.headers["Retry-After"].isdigit()
+        assert health.json()["error_code"] == 50003
+        assert "cannot produce: its Kafka producer has no producer id" in health.json()["message"]
         summary = cut_off.stop()
     assert "0 records acknowledged" in summary
     assert "1 x 503" in summary or "2 x 503" in summary
