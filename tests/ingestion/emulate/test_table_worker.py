@@ -1,33 +1,24 @@
-"""The pieces of a table worker that need no services: the common end."""
+"""The pieces of a table worker that need no services: which failed reads it tries again."""
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
-import time
+import pymysql
+import sqlalchemy as sa
 
-from ingestion.emulate.table_worker import Control
+from ingestion.emulate.table_worker import may_pass
 
 
-def test_a_stop_ends_every_worker_at_the_furthest_key_any_reached():
-    control = Control(multiprocessing.get_context("forkserver"), 3, after=0, upto=1000)
-    control.leave(2, 640)  # this worker had already stopped at 640
+def failure(code: int, message: str) -> sa.exc.DBAPIError:
+    return sa.exc.OperationalError("SELECT 1", {}, pymysql.err.OperationalError(code, message))
 
-    def worker(index: int, reached: int, ends: list[int]) -> None:
-        while control.running:
-            time.sleep(0.001)
-        ends.append(control.wait_for_end(index, reached))
 
-    ends: list[int] = []
-    threads = [
-        threading.Thread(target=worker, args=(0, 700, ends)),
-        threading.Thread(target=worker, args=(1, 650, ends)),
-    ]
-    for thread in threads:
-        thread.start()
-    end = control.align_end(lambda index: True)
-    for thread in threads:
-        thread.join(5)
-    assert end == 700
-    assert ends == [700, 700]
-    assert control.running
+def test_a_lost_connection_or_a_dropped_column_may_pass():
+    assert may_pass(failure(2013, "Lost connection to server during query"))
+    assert may_pass(failure(2006, "Server has gone away"))
+    assert may_pass(failure(1927, "Connection was killed"))
+    assert may_pass(failure(1054, "Unknown column 'probe' in 'field list'"))
+
+
+def test_a_refusal_does_not_pass_by_waiting():
+    assert not may_pass(failure(1142, "SELECT command denied to user"))
+    assert not may_pass(failure(1146, "Table 'pinterest_data.pinterest_data' doesn't exist"))
