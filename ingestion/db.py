@@ -15,9 +15,10 @@ UNKNOWN_HOST = 2005
 # A failed connection with one of these will fail again until a setting changes; any other
 # (the server not up yet, gone, too busy) may not.
 _SETTING_WRONG = {DATABASE_ACCESS_DENIED, ACCESS_DENIED, UNKNOWN_DATABASE, UNKNOWN_HOST}
-# Mid-run, a server that went away may come back (server gone, connection lost); any other
-# failure of a statement will not by waiting.
-_CONNECTION_LOST = {CANNOT_CONNECT, 2006, 2013}
+# Mid-run, a server that went away may come back (server gone, connection lost, shutting
+# down, its session killed: MariaDB's 1927); any other failure of a statement will not by
+# waiting.
+_CONNECTION_LOST = {CANNOT_CONNECT, 2006, 2013, 1053, 1927}
 
 
 def error_parts(error: BaseException | None) -> tuple[int | None, str]:
@@ -36,8 +37,13 @@ def connection_failure(error: BaseException | None) -> type[PipelineError]:
 
 def statement_failure(error: BaseException | None) -> type[PipelineError]:
     """What kind of failure a driver error of a statement (after connecting) is."""
+    return TransientError if connection_lost(error) else FatalError
+
+
+def connection_lost(error: BaseException | None) -> bool:
+    """Whether a driver error says the server or the connection went away (it may be back)."""
     code, _ = error_parts(error)
-    return TransientError if code in _CONNECTION_LOST else FatalError
+    return code in _CONNECTION_LOST
 
 
 def describe(exc: sa.exc.DBAPIError) -> str:

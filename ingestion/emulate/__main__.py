@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
 
-from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
+from ingestion.catalogue import POSTS, TABLE_KEYS, TABLE_TOPICS
 from ingestion.cli import (
     EnvArgumentParser,
     add_env_option,
@@ -28,14 +28,14 @@ from ingestion.cli import (
     require_kafka,
 )
 from ingestion.db import open_engine
-from ingestion.emulate.checkpoint import load_checkpoint
+from ingestion.emulate.checkpoint import Positions, describe_positions, load_checkpoint
 from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import PRODUCER_DEFAULTS
-from ingestion.emulate.replay import Follow, replay_tables
+from ingestion.emulate.replay import replay_tables
 from ingestion.emulate.rest import RestTarget, check_rest_target, open_publisher
 from ingestion.emulate.run import random_posts, send_random
-from ingestion.emulate.source import BEFORE_FIRST_KEY, last_key, replay_span
-from ingestion.emulate.table_worker import TableJob
+from ingestion.emulate.source import AFTER_LAST_KEY, BEFORE_FIRST_KEY, replay_span
+from ingestion.emulate.table_worker import Follow, TableJob
 from ingestion.errors import UserError, run_cli
 from ingestion.kafka_client import check_reachable, client_config, config_source
 from ingestion.progress import Progress
@@ -100,16 +100,19 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="FILE",
-        help="save the last key whose messages were all delivered here",
+        help="save here, for each table, the last key up to which its messages were all delivered",
     )
     replay_group.add_argument(
-        "--resume", action="store_true", help="continue after the key saved in --checkpoint"
+        "--resume",
+        action="store_true",
+        help="continue each table after its key saved in --checkpoint",
     )
     replay_group.add_argument(
         "--follow",
         action="store_true",
-        help="after the rows present at start, keep sending rows with later keys as they "
-        "arrive, until Ctrl-C or SIGTERM (keys must become visible in order, as with one writer)",
+        help="after the rows present at start, keep sending each table's rows with later "
+        "keys as they arrive, until Ctrl-C or SIGTERM (a table's keys must become visible in "
+        "order, as with one writer)",
     )
     replay_group.add_argument(
         "--poll-interval",
@@ -275,14 +278,18 @@ def transport_target(
     return config
 
 
-def start_key(args: argparse.Namespace) -> int:
+def start_positions(args: argparse.Namespace) -> Positions:
+    """Where each table starts: after its key in the checkpoint, after --start-after, or at
+    the beginning."""
     if args.resume:
         saved = load_checkpoint(args.checkpoint)
-        if saved is not None:
-            print(f"resuming after key {saved} from {args.checkpoint}", file=sys.stderr)
+        if saved is not None and any(key != BEFORE_FIRST_KEY for key in saved.values()):
+            where = describe_positions(saved)
+            print(f"resuming after {where} from {args.checkpoint}", file=sys.stderr)
             return saved
         print(f"no checkpoint in {args.checkpoint} yet: starting at the beginning", file=sys.stderr)
-    return BEFORE_FIRST_KEY if args.start_after is None else args.start_after
+    start = BEFORE_FIRST_KEY if args.start_after is None else args.start_after
+    return dict.fromkeys(TABLE_KEYS, start)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,7 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{outcome.failed:,} failed, {outcome.unconfirmed:,} unconfirmed, "
         f"{outcome.value_bytes / 1e6:,.1f} MB, in {outcome.seconds:.1f} s "
         f"({outcome.posts / max(outcome.seconds, 1e-9):,.0f} posts/s)"
-        + (f"; checkpoint: key {outcome.checkpoint_key} in {checkpoint}" if checkpoint else "")
+        + (
+            f"; checkpoint: {describe_positions(outcome.positions)} in {checkpoint}"
+            if checkpoint
+            else ""
+        )
     )
     if outcome.failed or outcome.unconfirmed:
         # The cause a worker saw (Kafka refusing its user, say) comes before the count.
@@ -329,44 +340,28 @@ def _replay(
     topics: dict[str, str],
     stop: StopRequest,
 ) -> Outcome:
-    after = start_key(args)
+    after = start_positions(args)
     with engine.connect() as connection:
-        posts, upto = replay_span(connection, after, args.limit)
-    follow = None
-    if args.follow:
-
-        def newest_key() -> int:
-            with engine.connect() as connection:
-                return last_key(connection)
-
-        follow = Follow(newest_key, args.poll_interval or DEFAULT_POLL_INTERVAL_S)
-    else:
-        engine.dispose()
+        posts, upto = replay_span(connection, after[POSTS.name], args.limit)
+    engine.dispose()
+    follow = Follow(args.poll_interval or DEFAULT_POLL_INTERVAL_S) if args.follow else None
     jobs = [
         TableJob(
             table=table,
             topic=topics[table],
             db_url=args.db_url,
             target=target,
-            after=after,
+            after=after[table],
+            upto=AFTER_LAST_KEY if follow else upto,
             page=args.page_size,
             rate=args.rate,
+            follow=follow,
         )
         for table in TABLE_KEYS
     ]
     # Following, the total grows: only a count.
     progress = Progress("emulate", total=None if follow else posts, unit="posts")
-    try:
-        outcome = replay_tables(
-            jobs,
-            upto=upto,
-            progress=progress,
-            checkpoint=args.checkpoint,
-            stop=stop,
-            follow=follow,
-        )
-    finally:
-        engine.dispose()
+    outcome = replay_tables(jobs, progress=progress, checkpoint=args.checkpoint, stop=stop)
     outcome.seconds = progress.elapsed
     return outcome
 

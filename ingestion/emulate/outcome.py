@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -12,7 +12,7 @@ class Outcome:
     delivered: int = 0
     failed: int = 0
     value_bytes: int = 0
-    checkpoint_key: int | None = None
+    positions: dict[str, int] = field(default_factory=dict)  # a replay's, per table
     first_error: str | None = None  # of the first failed delivery
     interrupted: bool = False
     error: str | None = None  # why the run stopped early

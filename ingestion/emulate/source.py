@@ -16,6 +16,8 @@ from ingestion.catalogue import POSTS, SOURCE_TABLES, TABLE_KEYS
 
 # Below every key of an INT column: the "after" of a read from the start.
 BEFORE_FIRST_KEY = -(2**63)
+# Above every key: the "upto" of a read with no end (following).
+AFTER_LAST_KEY = 2**63 - 1
 
 Page = list[tuple[int, bytes]]
 
@@ -137,9 +139,10 @@ def last_key(connection: sa.Connection) -> int:
 
 
 def replay_span(connection: sa.Connection, after: int, limit: int | None) -> tuple[int, int]:
-    """(posts to send, last key to send) for a replay after `after`. Without a limit the span
-    ends at the last key of any table when the replay starts: rows of other tables past the
-    last post go too, rows inserted later are left for a resumed run."""
+    """(posts to send, last key to send) for a replay whose post table resumes after
+    `after`. Without a limit the span ends at the last key of any table when the replay
+    starts: rows of other tables past the last post go too, rows with later keys are left for
+    a resumed run."""
     posts = int(connection.execute(_COUNT_AFTER_SQL, {"after": after}).scalar_one())
     if limit is not None and limit < posts:
         last = connection.execute(_NTH_KEY_AFTER_SQL, {"after": after, "skip": limit - 1})

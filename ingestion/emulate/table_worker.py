@@ -2,14 +2,21 @@
 
 Reading pages, handing rows to the Kafka client and serving its delivery reports are all
 Python-bound: in one process they kept one core busy while the other waited. A process per
-table uses both, and the three tables share no state but their common end (`Control`).
+table uses both. The tables share nothing but a stop (`Control`): each keeps its own position,
+the last key it sent, and reads its rows after it, so a geolocation or user row that lands
+after its post's pin row was sent is still ahead of its table's position.
+
+Every read is a statement of its own in autocommit: no transaction, snapshot or metadata lock
+outlives it. A worker that held one while it waited for new rows made an ALTER TABLE wait for
+it, and every other reader and writer of the table, the worker's next read too, queue behind
+the ALTER.
 """
 
 from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.context import BaseContext
 from multiprocessing.queues import Queue
@@ -17,17 +24,33 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ingestion.db import describe
+from ingestion.backoff import Backoff
+from ingestion.db import connection_failure, connection_lost, describe, error_parts
 from ingestion.emulate.publish import PostPublisher, ProducerFailed
 from ingestion.emulate.rest import RestTarget, open_publisher
 from ingestion.emulate.source import Page, bulk_read_url, table_pages, table_queries
+from ingestion.errors import TransientError
 from ingestion.read_ahead import read_ahead
 
 STATUS_EVERY_S = 0.5
 BATCH_ROWS = 1000
 BATCH_SECONDS = 0.2
+# Following, how long a worker goes on trying to read its table again after the source
+# database went away (restarted, its session killed) before it gives up.
+RECONNECT_FOR_S = 120.0
+RETRY_FIRST_S = 0.5
+RETRY_CAP_S = 10.0
+# A column dropped between reading the table's columns and reading its rows: read both again.
+_UNKNOWN_COLUMN = 1054
 
-_RUNNING, _PAUSED = 0, 1
+
+@dataclass(frozen=True)
+class Follow:
+    """Follow mode: after the rows present, look for newer ones every `interval` seconds until
+    stopped, riding out a lost source database for up to `reconnect_for` seconds."""
+
+    interval: float
+    reconnect_for: float = RECONNECT_FOR_S
 
 
 @dataclass(frozen=True)
@@ -36,9 +59,11 @@ class TableJob:
     topic: str
     db_url: str
     target: dict[str, Any] | RestTarget  # a Kafka producer config, or a REST endpoint
-    after: int
+    after: int  # the table's position: its rows after this key are sent
+    upto: int  # the last key to send (following: AFTER_LAST_KEY)
     page: int
     rate: float | None  # rows per second; None is as fast as possible
+    follow: Follow | None = None
 
 
 @dataclass
@@ -51,68 +76,26 @@ class TableStatus:
     failed: int = 0
     value_bytes: int = 0
     last_sent: int | None = None
-    watermark: int | None = None  # last key with it and all keys before it delivered
-    through: int | None = None  # every row up to this key was sent (the table may have none)
-    end: int | None = None  # set when the worker ended, every row up to this key sent
+    watermark: int | None = None  # last key with it and all the table's keys before it delivered
     first_error: str | None = None  # first failed delivery
     error: str | None = None  # why the worker stopped early
+    notice: str | None = None  # for the parent to log once (a lost connection, retried)
     done: bool = False
 
 
 class Control:
-    """Shared between the parent and the workers: the last key to send, whether it may still
-    grow (follow mode: the parent raises it as rows arrive), and a pause in which every worker
-    reports how far it got. A stop pauses all, moves the end to the furthest of them and lets
-    the others catch up, so an interrupted replay leaves every table sent up to the same key
-    and a resume sends nothing twice."""
+    """Shared between the parent and the workers: whether to stop. A worker stops after the
+    row in hand; each table resumes from its own position, so they need not end at one key."""
 
-    def __init__(
-        self, context: BaseContext, workers: int, after: int, upto: int, *, follow: bool = False
-    ) -> None:
-        self.state = context.Value("b", _RUNNING, lock=False)
-        self.upto = context.Value("q", upto, lock=False)
-        self.final = context.Value("b", not follow, lock=False)
-        self.reached = context.Array("q", [after] * workers, lock=False)
-        self.waiting = context.Array("b", workers, lock=False)
+    def __init__(self, context: BaseContext) -> None:
+        self._stop = context.Value("b", 0, lock=False)
+
+    def stop(self) -> None:
+        self._stop.value = 1
 
     @property
-    def running(self) -> bool:
-        return bool(self.state.value == _RUNNING)
-
-    def extend(self, upto: int) -> None:
-        """In the parent, following: rows up to `upto` are there to send too."""
-        if not self.final.value and upto > self.upto.value:
-            self.upto.value = upto
-
-    def finish(self, alive: Callable[[int], bool]) -> int:
-        """In the parent: the end grows no more; every worker ends at one key (align_end)."""
-        self.final.value = True
-        return self.align_end(alive)
-
-    def wait_for_end(self, worker: int, reached: int) -> int:
-        """In a worker, during a pause: say how far it got, wait for the new end, return it."""
-        self.reached[worker] = reached
-        self.waiting[worker] = 1
-        while self.state.value == _PAUSED:
-            time.sleep(0.01)
-        self.waiting[worker] = 0
-        return int(self.upto.value)
-
-    def leave(self, worker: int, reached: int) -> None:
-        """In a worker that ends: it will not send past `reached`."""
-        self.reached[worker] = reached
-        self.waiting[worker] = 1
-
-    def align_end(self, alive: Callable[[int], bool]) -> int:
-        """In the parent: pause the workers, end them all at the furthest key any has sent."""
-        self.state.value = _PAUSED
-        workers = range(len(self.waiting))
-        while not all(self.waiting[i] or not alive(i) for i in workers):
-            time.sleep(0.01)
-        end = min(int(self.upto.value), max(self.reached[i] for i in workers))
-        self.upto.value = end
-        self.state.value = _RUNNING
-        return end
+    def stopping(self) -> bool:
+        return bool(self._stop.value)
 
 
 @dataclass
@@ -127,38 +110,17 @@ class _Pacer:
                 time.sleep(delay)
 
 
-def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[TableStatus]) -> None:
-    """Process entry point: send the table's rows after job.after up to control.upto, and on
-    while the parent raises it (follow mode) until it is final."""
+def run_table(job: TableJob, control: Control, statuses: Queue[TableStatus]) -> None:
+    """Process entry point: send the table's rows after job.after up to job.upto; following,
+    on as rows arrive until stopped."""
     # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = TableStatus(job.table)
     publisher = open_publisher(job.target, {job.table: job.topic})
-    engine = sa.create_engine(bulk_read_url(job.db_url))
-    pacer = _Pacer(job.rate)
+    engine = sa.create_engine(bulk_read_url(job.db_url), isolation_level="AUTOCOMMIT")
+    worker = _Worker(job, control, publisher, status, statuses)
     try:
-        with engine.connect() as connection:
-            queries = table_queries(connection, job.table)
-            after = job.after
-            while status.end is None:
-                upto = int(control.upto.value)
-                # The database renders the next page while this process sends the current
-                # one.
-                pages = read_ahead(
-                    table_pages(connection, queries, after=after, upto=upto, page=job.page),
-                    name="page-reader",
-                )
-                try:
-                    _send_pages(
-                        job, worker, control, pages, upto, publisher, status, statuses, pacer
-                    )
-                finally:
-                    pages.close()
-                if status.end is None:
-                    status.through = after = upto
-                    _await_rows(worker, control, publisher, status, statuses)
-                    # A read holds a snapshot: end it, so the next read sees new rows.
-                    connection.rollback()
+        worker.run(engine)
     except sa.exc.DBAPIError as exc:
         status.error = f"lost the source database after {status.rows:,} rows: {describe(exc)}"
     except ProducerFailed:
@@ -167,8 +129,6 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
         status.error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        last = status.last_sent if status.last_sent is not None else job.after
-        control.leave(worker, status.end if status.end is not None else last)
         publisher.flush()
         if publisher.fatal is not None and status.error is None:
             status.error = (
@@ -182,83 +142,144 @@ def run_table(job: TableJob, worker: int, control: Control, statuses: Queue[Tabl
         statuses.put(status)
 
 
-def _await_rows(
-    worker: int,
-    control: Control,
-    publisher: PostPublisher,
-    status: TableStatus,
-    statuses: Queue[TableStatus],
-) -> None:
-    """Every row up to status.through is sent: wait for the parent to raise the end (follow
-    mode), serving delivery reports and reporting meanwhile, or end here once it is final."""
-    reached = status.through
-    assert reached is not None
-    last_report = 0.0
-    while True:
-        if not control.running:
-            control.wait_for_end(worker, reached)
-        upto = int(control.upto.value)
-        if upto > reached:
-            return
-        if control.final.value:
-            status.end = upto
-            return
-        publisher.poll()
-        if time.monotonic() - last_report >= STATUS_EVERY_S:
-            last_report = time.monotonic()
-            statuses.put(_snapshot(status, publisher))
-        time.sleep(0.05)
+@dataclass
+class _Worker:
+    job: TableJob
+    control: Control
+    publisher: PostPublisher
+    status: TableStatus
+    statuses: Queue[TableStatus]
+    pacer: _Pacer = field(init=False)
+    last_report: float = field(init=False, default_factory=time.monotonic)
 
+    def __post_init__(self) -> None:
+        self.pacer = _Pacer(self.job.rate)
 
-def _send_pages(
-    job: TableJob,
-    worker: int,
-    control: Control,
-    pages: Iterator[Page],
-    upto: int,
-    publisher: PostPublisher,
-    status: TableStatus,
-    statuses: Queue[TableStatus],
-    pacer: _Pacer,
-) -> None:
-    """Send the pages' rows (those up to `upto`); sets status.end if a stop ends the table
-    within them."""
-    tracker = publisher.tracker
-    last_report = last_poll = time.monotonic()
-    batch = tracker.batch()
-    try:
-        for page in pages:
-            for key, value in page:
-                if not control.running:
-                    reached = status.last_sent if status.last_sent is not None else job.after
-                    upto = control.wait_for_end(worker, reached)
-                if key > upto:
-                    status.end = upto
+    @property
+    def position(self) -> int:
+        """The last key handed to the producer: the next read starts after it."""
+        return self.status.last_sent if self.status.last_sent is not None else self.job.after
+
+    def run(self, engine: sa.Engine) -> None:
+        """Send the rows after the position; following, look again every interval, and try a
+        read that failed for a reason that may pass again, after the position, until the
+        follow's reconnect time is up."""
+        follow = self.job.follow
+        retry: Backoff | None = None
+        while not self.control.stopping:
+            try:
+                with self._connect(engine) as connection:
+                    self._send_new_rows(connection)
+            except _Lost as lost:
+                assert follow is not None
+                retry = retry or Backoff(RETRY_FIRST_S, RETRY_CAP_S, follow.reconnect_for)
+                delay = retry.next_delay()
+                if retry.overruns(delay):
+                    self.status.error = (
+                        f"lost the source database after {self.status.rows:,} rows, "
+                        f"still after {follow.reconnect_for:.0f} s of trying again: {lost}"
+                    )
                     return
-                pacer.wait(status.rows)
-                publisher.produce(batch, job.table, key, value)
-                status.last_sent = key
-                status.rows += 1
-                # A batch is the unit of the checkpoint: a few thousand rows, or what a slow
-                # rate sends in a fraction of a second.
-                if batch.sent >= BATCH_ROWS or (
-                    job.rate is not None and time.monotonic() - last_poll >= BATCH_SECONDS
-                ):
-                    batch.close()
-                    batch = tracker.batch()
-                    publisher.poll()
-                    last_poll = time.monotonic()
-                    # Within a page too: at a slow rate a page lasts many seconds, and the
-                    # parent's progress would stand still, then jump.
-                    if last_poll - last_report >= STATUS_EVERY_S:
-                        last_report = last_poll
-                        statuses.put(_snapshot(status, publisher))
-            if time.monotonic() - last_report >= STATUS_EVERY_S:
-                last_report = time.monotonic()
-                statuses.put(_snapshot(status, publisher))
-    finally:
-        batch.close()
-        publisher.poll()
+                self._notify(
+                    f"lost the source database ({lost}); reading after key {self.position} "
+                    f"again in {delay:.1f} s"
+                )
+                self._idle(delay)
+                continue
+            retry = None
+            if follow is None:
+                return
+            self._idle(follow.interval)
+
+    def _connect(self, engine: sa.Engine) -> sa.Connection:
+        try:
+            return engine.connect()
+        except sa.exc.DBAPIError as exc:
+            if self.job.follow is not None and connection_failure(exc.orig) is TransientError:
+                raise _Lost(exc) from exc
+            raise
+
+    def _send_new_rows(self, connection: sa.Connection) -> None:
+        job = self.job
+        try:
+            # The table as it is now: a column added since the last read is sent too.
+            queries = table_queries(connection, job.table)
+            # The database renders the next page while this process sends the current one.
+            pages = read_ahead(
+                table_pages(connection, queries, after=self.position, upto=job.upto, page=job.page),
+                name="page-reader",
+            )
+            try:
+                self._send_pages(pages)
+            finally:
+                pages.close()
+        except sa.exc.DBAPIError as exc:
+            if job.follow is not None and may_pass(exc):
+                raise _Lost(exc) from exc
+            raise
+
+    def _send_pages(self, pages: Iterator[Page]) -> None:
+        job, status, publisher, control = self.job, self.status, self.publisher, self.control
+        tracker = publisher.tracker
+        last_poll = time.monotonic()
+        batch = tracker.batch()
+        try:
+            for page in pages:
+                for key, value in page:
+                    if control.stopping:
+                        return
+                    self.pacer.wait(status.rows)
+                    publisher.produce(batch, job.table, key, value)
+                    status.last_sent = key
+                    status.rows += 1
+                    # A batch is the unit of the checkpoint: a few thousand rows, or what a
+                    # slow rate sends in a fraction of a second.
+                    if batch.sent >= BATCH_ROWS or (
+                        job.rate is not None and time.monotonic() - last_poll >= BATCH_SECONDS
+                    ):
+                        batch.close()
+                        batch = tracker.batch()
+                        publisher.poll()
+                        last_poll = time.monotonic()
+                        # Within a page too: at a slow rate a page lasts many seconds, and the
+                        # parent's progress would stand still, then jump.
+                        self._report()
+                self._report()
+        finally:
+            batch.close()
+            publisher.poll()
+
+    def _idle(self, seconds: float) -> None:
+        """Wait, serving delivery reports and reporting, until the time is up or a stop."""
+        until = time.monotonic() + seconds
+        while not self.control.stopping and (left := until - time.monotonic()) > 0:
+            self.publisher.poll()
+            self._report()
+            time.sleep(min(0.05, left))
+
+    def _report(self) -> None:
+        if time.monotonic() - self.last_report >= STATUS_EVERY_S:
+            self.last_report = time.monotonic()
+            self.statuses.put(_snapshot(self.status, self.publisher))
+
+    def _notify(self, notice: str) -> None:
+        self.status.notice = notice
+        self.statuses.put(_snapshot(self.status, self.publisher))
+        self.status.notice = None
+
+
+class _Lost(Exception):
+    """A read failed for a reason that may pass: reading again later may succeed."""
+
+    def __init__(self, cause: sa.exc.DBAPIError) -> None:
+        super().__init__(describe(cause))
+
+
+def may_pass(exc: sa.exc.DBAPIError) -> bool:
+    """The server or the connection went away, or a column went between reading the table's
+    columns and reading its rows."""
+    code, _ = error_parts(exc.orig)
+    return connection_lost(exc.orig) or code == _UNKNOWN_COLUMN
 
 
 def _snapshot(status: TableStatus, publisher: PostPublisher) -> TableStatus:

@@ -7,7 +7,10 @@ import signal
 import time
 from collections import Counter, defaultdict
 
-from ingestion.catalogue import TABLE_TOPICS
+from source_posts import copy_posts
+
+from ingestion.catalogue import GEOLOCATIONS, POSTS, TABLE_TOPICS, USERS
+from ingestion.generate.rows import SOURCE_ROWS  # the default data set's posts
 
 
 def keys_by_partition(messages):
@@ -39,6 +42,30 @@ def test_interrupted_replay_resumes_without_gaps(run, lane, source_rows, tmp_pat
         keys = Counter(int(m.key()) for m in lane.consume_all(lane.topic(suffix)))
         assert set(keys) == set(source_rows[table]), f"{table} rows are missing"
         assert max(keys.values()) == 1, f"a clean interrupt must not resend {table} rows"
+
+
+def test_a_resumed_replay_sends_rows_that_arrived_after_their_post(
+    run, lane, live_source, tmp_path
+):
+    # A replay sends the newer posts' pin rows alone; their geolocation and user rows land
+    # after it ended, with keys below the last key it sent: the resumed replay sends them.
+    checkpoint = tmp_path / "emulate.checkpoint"
+    args = ("--checkpoint", str(checkpoint))
+    copy_posts(live_source, [POSTS.name], SOURCE_ROWS, 100)
+    first = run("ingestion.emulate", *args, env=lane.env)
+    assert first.returncode == 0, first.stderr
+    last = SOURCE_ROWS + 99
+    assert f"checkpoint: key {SOURCE_ROWS - 1} ({POSTS.name} {last}) in" in first.stdout
+    copy_posts(live_source, [GEOLOCATIONS.name, USERS.name], SOURCE_ROWS, 100)
+    second = run("ingestion.emulate", *args, "--resume", env=lane.env)
+    assert second.returncode == 0, second.stderr
+    assert f"resuming after key {SOURCE_ROWS - 1} ({POSTS.name} {last})" in second.stderr
+    assert "0 posts read, 200 messages delivered, 0 failed" in second.stdout
+    assert f"checkpoint: key {last} in" in second.stdout
+    for table, suffix in TABLE_TOPICS.items():
+        keys = Counter(int(m.key()) for m in lane.consume_all(lane.topic(suffix)))
+        assert set(keys) == set(range(last + 1)), f"{table} rows are missing"
+        assert max(keys.values()) == 1, f"{table} rows were sent twice"
 
 
 def test_random_mode_is_reproducible_for_a_seed(run, lane, source_rows):
