@@ -12,6 +12,7 @@ from collections import Counter
 import crash
 import pytest
 from landed import landed_lines
+from offsets import Watermarks
 
 from ingestion.catalogue import TABLE_TOPICS
 
@@ -35,11 +36,25 @@ def test_a_broker_killed_mid_run_loses_and_duplicates_nothing(
     # Its topics exist: a batch sink waits for its first partitions while the group forms,
     # however long a broker (perhaps its coordinator) is away within its limit.
     sink = lane.start("ingestion.sink", "--flush-size", "500", "--until-idle", "15")
-    time.sleep(kill_after)
+    topics = [lane.topic(suffix) for suffix in TABLE_TOPICS.values()]
+    with Watermarks(lane) as marks:
+        time.sleep(max(0.0, started + kill_after - time.monotonic()))
+        before_kill = marks.records(*topics)
+    running_before = {"emulator": emulator.poll() is None, "sink": sink.poll() is None}
     crash.kill(victim)
+    running_after = {"emulator": emulator.poll() is None, "sink": sink.poll() is None}
     time.sleep(down_for)
     cluster.restore()
     back = time.monotonic()
+    figures.update(
+        kafka_records_before_kill=before_kill,
+        running_before_kill=running_before,
+        running_after_kill=running_after,
+    )
+    # The broker died in the middle of the work: both were at it, and Kafka held some of
+    # the posts, not all.
+    assert all(running_before.values()) and all(running_after.values()), running_after
+    assert 0 < before_kill < 3 * posts, "the broker died before or after the emulator's work"
     _, emulator_err = emulator.communicate(timeout=900)
     emulated = time.monotonic() - started
     _, sink_err = sink.communicate(timeout=900)

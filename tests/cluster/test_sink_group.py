@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections import Counter
 
+import crash
 import pytest
 from landed import landed_lines
 from listeners import socket_inodes
@@ -47,12 +48,14 @@ def test_three_sinks_killed_and_scaled_land_every_record_once(cluster_lane, clus
     sinks |= {"b": sink("sink-b"), "c": sink("sink-c")}  # 1 -> 3
     moments = sorted(rng.uniform(0.15, 0.7) * SENDING_SECONDS for _ in range(KILLS))
     killed: list[str] = []
+    kills_while_emulating = 0
     for moment in moments:
         time.sleep(max(0.0, started + moment - time.monotonic()))
         name = rng.choice(sorted(sinks))
-        sinks[name].send_signal(signal.SIGKILL)
-        sinks[name].wait()
+        crash.kill_running(sinks[name])
         killed.append(name)
+        # Records were still arriving when it died: the emulator was still sending.
+        kills_while_emulating += emulator.poll() is None
         check_objects()
         time.sleep(rng.uniform(0.0, 1.0))
         sinks[name] = sink(f"sink-{name}")
@@ -68,6 +71,8 @@ def test_three_sinks_killed_and_scaled_land_every_record_once(cluster_lane, clus
         assert "Traceback" not in err, err[-3000:]
     _, emulator_err = emulator.communicate(timeout=900)
     assert emulator.returncode == 0, emulator_err[-3000:]
+    figures.update(kills_while_emulating=kills_while_emulating)
+    assert kills_while_emulating == KILLS, "a sink was killed after the emulator had finished"
     _, err = sinks["a"].communicate(timeout=900)
     assert sinks["a"].returncode == 0, err[-3000:]
     # Whatever the last one left (it stops once idle, maybe before its partitions came back).

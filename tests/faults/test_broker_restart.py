@@ -7,6 +7,7 @@ import time
 from collections import Counter
 
 import pytest
+from offsets import Watermarks
 
 from ingestion.catalogue import TABLE_TOPICS
 
@@ -27,12 +28,25 @@ def test_broker_killed_while_emulating_loses_no_post(
         "--checkpoint",
         str(checkpoint),
     )
-    time.sleep(SENDING_SECONDS / 3)
+    topics = [lane.topic(suffix) for suffix in TABLE_TOPICS.values()]
+    records = 3 * fault_posts
+    # Struck a third of the way in: Kafka holds some of the posts, the emulator sends the rest.
+    with Watermarks(lane) as marks:
+        before_kill = marks.await_records(topics, records // 3, emulator)
+    running_before = emulator.poll() is None
     killed = time.monotonic()
     faults.kill(faults.stack.kafka)
-    time.sleep(2)
+    running_after = emulator.poll() is None
+    time.sleep(2)  # the outage
     faults.restore()
     outage = time.monotonic() - killed
+    figures.update(
+        kafka_records_before_kill=before_kill,
+        emulator_running_before_kill=running_before,
+        emulator_running_after_kill=running_after,
+    )
+    assert running_before and running_after, "the emulator had exited when the broker died"
+    assert 0 < before_kill < records, "the broker died before or after the emulator's work"
     _, err = emulator.communicate(timeout=900)
     assert "Traceback" not in err
     if emulator.returncode != 0:

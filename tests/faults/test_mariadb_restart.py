@@ -12,6 +12,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
+from offsets import Watermarks
 
 from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
 
@@ -33,9 +34,26 @@ def test_mariadb_restarted_while_emulating_leaves_no_gap(
         "--checkpoint",
         str(checkpoint),
     )
-    time.sleep(SENDING_SECONDS / 3)
-    faults.stop(faults.stack.mariadb)
+    topics = [lane.topic(suffix) for suffix in TABLE_TOPICS.values()]
+    records = 3 * fault_posts
+    # Struck a third of the way in: Kafka holds some of the posts, the rest are still to read.
+    with Watermarks(lane) as marks:
+        before_stop = marks.await_records(topics, records // 3, emulator)
+        running_before = emulator.poll() is None
+        faults.stop(faults.stack.mariadb)
+        # Still sending, or stopped by the lost database (MariaDB takes a moment to stop).
+        exit_at_stop = emulator.poll()
+        after_stop = marks.records(*topics)
     faults.restore()
+    figures.update(
+        kafka_records_before_stop=before_stop,
+        kafka_records_after_stop=after_stop,
+        emulator_running_before_stop=running_before,
+        emulator_exit_at_stop=exit_at_stop,
+    )
+    assert running_before, "the emulator had exited before MariaDB stopped"
+    assert exit_at_stop in (None, 1), "the emulator had finished when MariaDB stopped"
+    assert 0 < before_stop <= after_stop < records, "MariaDB stopped before or after the work"
     _, err = emulator.communicate(timeout=900)
     assert "Traceback" not in err
     resumed = False

@@ -51,13 +51,27 @@ def test_s3_outage_while_sinking_is_ridden_out(run, lane, fault_posts, figures, 
         assert time.monotonic() < deadline and sink.poll() is None, "the sink did not land"
         time.sleep(0.05)
     landed_before = lane.count_objects()
+    running_before = sink.poll() is None
     faults.stop(faults.stack.seaweedfs)
+    running_after = sink.poll() is None
     time.sleep(OUTAGE_SECONDS)
     committed_in_outage = committed_offsets(lane)
     faults.restore()
     # It waited the outage out (boto3's own backoff first, then the sink's) instead of
     # failing or giving up.
-    assert sink.poll() is None, "the sink exited during the outage"
+    running_through = sink.poll() is None
+    figures.update(
+        objects_before_outage=landed_before,
+        sink_running_before_stop=running_before,
+        sink_running_after_stop=running_after,
+        committed_during_outage=sum(committed_in_outage.values()),
+    )
+    assert running_before and running_after, "the sink had exited when S3 stopped"
+    assert running_through, "the sink exited during the outage"
+    # Some records landed and committed, not all: S3 went down in the middle of the work.
+    assert landed_before > 0, "S3 stopped before the sink landed anything"
+    committed = sum(committed_in_outage.values())
+    assert 0 < committed < records, f"{committed:,} of {records:,} committed in the outage"
     _, err = sink.communicate(timeout=900)
     assert sink.returncode == 0, err
     assert landed_before < lane.count_objects(), "the sink had finished before the outage"
@@ -80,7 +94,6 @@ def test_s3_outage_while_sinking_is_ridden_out(run, lane, fault_posts, figures, 
         records=records,
         outage_seconds=OUTAGE_SECONDS,
         retries_logged=retries,
-        committed_during_outage=sum(committed_in_outage.values()),
         lost=lost,
         duplicated=duplicated,
     )

@@ -5,10 +5,10 @@ byte-identical."""
 from __future__ import annotations
 
 import random
-import signal
 import time
 from collections import Counter
 
+import crash
 import pytest
 from landed import landed_lines
 from listeners import socket_inodes
@@ -52,17 +52,23 @@ def test_sink_killed_at_random_moments_lands_every_record_once(run, lane, fault_
     rng = random.Random(SEED)
     moments = sorted(rng.uniform(0.02, 0.95) for _ in range(KILLS))
     seen: dict[str, bytes] = {}
+    at_kills: list[int] = []  # the objects landed when each kill struck
+    figures.update(objects_at_kills=at_kills)
     started = time.monotonic()
     for moment in moments:
         sink = lane.start("ingestion.sink", "--flush-size", str(flush_size))
         deadline = time.monotonic() + 120
-        while lane.count_objects() < moment * expected_objects and time.monotonic() < deadline:
+        while lane.count_objects() < moment * expected_objects:
+            assert sink.poll() is None, "the sink exited before it was killed"
+            assert time.monotonic() < deadline, "the sink did not land"
             time.sleep(0.05)
         time.sleep(rng.uniform(0, 0.3))
-        sink.send_signal(signal.SIGKILL)
-        sink.wait()
-        for key, body in lane.objects().items():
+        crash.kill_running(sink)
+        landed = lane.objects()
+        at_kills.append(len(landed))
+        for key, body in landed.items():
             assert seen.setdefault(key, body) == body, f"{key} was rewritten differently"
+    # Objects only accumulate: the last kill, and so every one, struck before all had landed.
     assert 0 < len(seen) < expected_objects, "the kills did not land mid-stream"
 
     in_kafka, _, lost, duplicated = land_the_rest_and_count(
@@ -85,23 +91,27 @@ def test_sink_killed_with_wall_clock_rotation_lands_every_record_once(
     emulator = lane.start("ingestion.emulate", "--rate", str(rate))
     rng = random.Random(SEED)
     seen: dict[str, bytes] = {}
-    kills = 0
+    kills = kills_while_emulating = 0
     started = time.monotonic()
     while emulator.poll() is None and kills < 40:
         sink = lane.start("ingestion.sink", *rotation)
         # Killed a random while after it has started (opened its connections): starting
         # Python and signing in take a second or two of their own on a busy machine.
         deadline = time.monotonic() + 60
-        while not socket_inodes(sink.pid) and time.monotonic() < deadline:
+        while not socket_inodes(sink.pid):
+            assert sink.poll() is None, "the sink exited before it was killed"
+            assert time.monotonic() < deadline, "the sink opened no connection in 60 s"
             time.sleep(0.05)
         time.sleep(rng.uniform(1.5, 3.0))
-        sink.send_signal(signal.SIGKILL)
-        sink.wait()
+        crash.kill_running(sink)
         kills += 1
+        # Records were still arriving when it died: the emulator was still sending.
+        kills_while_emulating += emulator.poll() is None
         for key, body in lane.objects().items():
             assert seen.setdefault(key, body) == body, f"{key} was rewritten differently"
     assert emulator.wait(timeout=300) == 0, emulator.stderr.read() if emulator.stderr else ""
-    assert kills >= 5 and seen, "the kills did not land mid-stream"
+    figures.update(kills_while_emulating=kills_while_emulating)
+    assert kills_while_emulating >= 5 and seen, "the kills did not land mid-stream"
 
     in_kafka, objects, lost, duplicated = land_the_rest_and_count(
         run, lane, list(rotation), seen, figures

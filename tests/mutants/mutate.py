@@ -138,9 +138,7 @@ def environment(settings: Settings) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="run only the mutants of these names")
-    parser.add_argument(
-        "--report", default=str(OUTPUT / "mutants.json"), help="JSON results"
-    )
+    parser.add_argument("--report", default=str(OUTPUT / "mutants.json"), help="JSON results")
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
     if args.only and len(mutants) != len(set(args.only)):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from offsets import Watermarks
 
 JSON_V2 = "application/vnd.kafka.json.v2+json"
 
@@ -88,34 +88,7 @@ def running_api(
             api.stop()
 
 
-PASSING_ERRORS = {
-    KafkaError.NOT_LEADER_FOR_PARTITION,
-    KafkaError.LEADER_NOT_AVAILABLE,
-    KafkaError.UNKNOWN_TOPIC_OR_PART,
-}
-
-
 def records_in(lane: Any, topic: str, patience: float = 30.0) -> int:
-    """The records a topic holds, counted by its offsets. A topic just created (or a broker
-    just restarted) answers "not leader" for a moment: that is retried, not a count."""
-    consumer = Consumer(lane.kafka("reader", **{"group.id": lane.reader_group}))
-    deadline = time.monotonic() + patience
-    try:
-        while True:
-            try:
-                partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-                return sum(
-                    high - low
-                    for low, high in (
-                        consumer.get_watermark_offsets(TopicPartition(topic, p), 10)
-                        for p in partitions
-                    )
-                )
-            except KafkaException as exc:
-                error = exc.args[0]
-                passing = error.retriable() or error.code() in PASSING_ERRORS
-                if not passing or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-    finally:
-        consumer.close()
+    """The records a topic holds, counted by its offsets."""
+    with Watermarks(lane, patience) as marks:
+        return marks.records(topic)

@@ -1,9 +1,11 @@
-"""Crash a service of a stack as a machine would: SIGKILL, no shutdown hook."""
+"""Crash a service of a stack, or a command of the pipeline, as a machine would: SIGKILL, no
+shutdown hook."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 
 from ingestion.net import port_open
@@ -24,3 +26,11 @@ def wait_closed(service: Service) -> None:
     while port_open(service.config.host, service.port):
         assert time.monotonic() < deadline, f"{service.name} still listens after it stopped"
         time.sleep(0.1)
+
+
+def kill_running(process: subprocess.Popen[str]) -> None:
+    """SIGKILL a command that must be running until then: it dies of the kill, not of
+    something before it."""
+    assert process.poll() is None, f"it had exited ({process.returncode}) before the kill"
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
