@@ -29,11 +29,21 @@
 {% macro parse_follower_count(text) -%}
     case
         when {{ text }} rlike '^[0-9]+$' then try_cast({{ text }} as bigint)
-        when {{ text }} rlike '^[0-9]+([.][0-9]+)?k$'
-            then try_cast(try_cast(left({{ text }}, length({{ text }}) - 1) as decimal(30, 6)) * 1000 as bigint)
-        when {{ text }} rlike '^[0-9]+([.][0-9]+)?M$'
-            then try_cast(try_cast(left({{ text }}, length({{ text }}) - 1) as decimal(30, 6)) * 1000000 as bigint)
+        when {{ text }} rlike '^[0-9]+([.][0-9]+)?k$' then {{ scaled_count(text, 3) }}
+        when {{ text }} rlike '^[0-9]+([.][0-9]+)?M$' then {{ scaled_count(text, 6) }}
     end
+{%- endmacro %}
+
+
+{#- A decimal number at the start of `text` times 10^digits, truncated: its integer part, then
+    the first `digits` digits of its fraction (zeros where it has fewer). Exact for a fraction
+    of any length, where a decimal of fixed scale would round it (2.9999999M is 2,999,999). -#}
+{% macro scaled_count(text, digits) -%}
+    {%- set fraction = "regexp_extract(" ~ text ~ ", '^[0-9]+[.]([0-9]+)', 1)" -%}
+    try_cast(concat(
+        regexp_extract({{ text }}, '^([0-9]+)', 1),
+        rpad(left({{ fraction }}, {{ digits }}), {{ digits }}, '0')
+    ) as bigint)
 {%- endmacro %}
 
 

@@ -102,6 +102,24 @@ def test_every_data_test_says_which_rows_it_checks(manifest):
     assert len(tests) > 70
 
 
+def test_a_variable_set_empty_is_unset_for_dbt_too(tmp_path):
+    """As for the pipeline's commands (ingestion/settings.py): `DBT_SCHEMA=` is the default
+    schema, not schemas named `_staging`, `_marts`..."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "profiles.yml").write_text((REPO / "profiles.example.yml").read_text())
+    empty = dict.fromkeys(("DBT_SCHEMA", "PINTEREST_RAW_SCHEMA", "PINTEREST_TOPIC_PREFIX"), "")
+    env = {**empty, "DBT_PROFILES_DIR": str(profiles), "SPARK_THRIFT_PASSWORD": "unused"}
+    dbt("parse", env=env, target_path=tmp_path / "target")
+    parsed = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    assert parsed["nodes"]["model.pinterest_pipeline.stg_pinterest__pins"]["schema"] == (
+        "pinterest_staging"
+    )
+    assert parsed["sources"]["source.pinterest_pipeline.pinterest.pin"]["schema"] == (
+        "pinterest_raw"
+    )
+
+
 def test_every_model_has_unit_tests(manifest):
     tested = {test["model"] for test in manifest["unit_tests"].values()}
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}

@@ -55,9 +55,9 @@ HEALTH_TTL_S = 5.0
 REPLACE_FIRST_S = 0.5
 REPLACE_CAP_S = 30.0
 # A failed producer is polled until it has reported every record it held. Its queue was purged
-# by the failure; a request already sent is answered by the broker or times out within
-# delivery.timeout.ms. Past that (and a margin), what is left is purged and reported.
-DRAIN_S = PRODUCER_DEFAULTS["delivery.timeout.ms"] / 1000 + 5
+# by the failure; a request already sent is answered by the broker or times out within its
+# delivery.timeout.ms. Past that and this margin, what is left is purged and reported.
+DRAIN_MARGIN_S = 5.0
 # What librdkafka reports for a record of a producer that failed: refused, or purged from it.
 # Those refused or purged from its queue were never sent; one purged in flight may have been
 # written (a client's retry then duplicates it, as after any timeout). Either way the client
@@ -166,6 +166,7 @@ class Gateway:
         self.bootstrap = str(config["bootstrap.servers"])
         self._config = {**PRODUCER_DEFAULTS, **config, "error_cb": self._on_error}
         self.max_message_bytes = int(self._config.get("message.max.bytes", 1_000_000))
+        self._drain_s = int(self._config["delivery.timeout.ms"]) / 1000 + DRAIN_MARGIN_S
         self._producer = _Producer(self._config)
         self._admin = create_client(AdminClient, {**config, "log_level": 0})
         self._partitions: dict[str, tuple[int, float]] = {}  # topic -> (count, fetched at)
@@ -218,7 +219,7 @@ class Gateway:
         log.error("kafka: the producer failed (%s); a new one starts in %.1f s", error, delay)
 
     def _replace(self) -> None:
-        self._retired.append((self._producer, time.monotonic() + DRAIN_S))
+        self._retired.append((self._producer, time.monotonic() + self._drain_s))
         self._producer = _Producer(self._config)
         self._failure = None
         self.replacements += 1

@@ -341,10 +341,15 @@ def _replay(
     stop: StopRequest,
 ) -> Outcome:
     after = start_positions(args)
-    with engine.connect() as connection:
-        posts, upto = replay_span(connection, after[POSTS.name], args.limit)
-    engine.dispose()
     follow = Follow(args.poll_interval or DEFAULT_POLL_INTERVAL_S) if args.follow else None
+    with engine.connect() as connection:
+        # Following, each table reads on past the last key: no span, and no total to count.
+        posts, upto = (
+            (None, AFTER_LAST_KEY)
+            if follow
+            else replay_span(connection, after[POSTS.name], args.limit)
+        )
+    engine.dispose()
     jobs = [
         TableJob(
             table=table,
@@ -352,15 +357,14 @@ def _replay(
             db_url=args.db_url,
             target=target,
             after=after[table],
-            upto=AFTER_LAST_KEY if follow else upto,
+            upto=upto,
             page=args.page_size,
             rate=args.rate,
             follow=follow,
         )
         for table in TABLE_KEYS
     ]
-    # Following, the total grows: only a count.
-    progress = Progress("emulate", total=None if follow else posts, unit="posts")
+    progress = Progress("emulate", total=posts, unit="posts")
     outcome = replay_tables(jobs, progress=progress, checkpoint=args.checkpoint, stop=stop)
     outcome.seconds = progress.elapsed
     return outcome

@@ -72,6 +72,14 @@ def table_queries(connection: sa.Connection, table: str) -> TableQueries:
     return TableQueries(table, page, one)
 
 
+def has_rows_after(connection: sa.Connection, table: str, after: int, upto: int) -> bool:
+    """Whether the table has a row with a key in (after, upto]: a look that costs one index
+    probe, before the table's columns are read for its rows."""
+    key = sa.column(TABLE_KEYS[table])
+    probe = sa.select(sa.literal(1)).select_from(sa.table(table)).where(key > after, key <= upto)
+    return connection.execute(probe.limit(1)).first() is not None
+
+
 def table_pages(
     connection: sa.Connection, queries: TableQueries, *, after: int, upto: int, page: int
 ) -> Iterator[Page]:

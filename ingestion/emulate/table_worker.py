@@ -28,7 +28,7 @@ from ingestion.backoff import Backoff
 from ingestion.db import connection_failure, connection_lost, describe, error_parts
 from ingestion.emulate.publish import PostPublisher, ProducerFailed
 from ingestion.emulate.rest import RestTarget, open_publisher
-from ingestion.emulate.source import Page, bulk_read_url, table_pages, table_queries
+from ingestion.emulate.source import Page, bulk_read_url, has_rows_after, table_pages, table_queries
 from ingestion.errors import TransientError
 from ingestion.read_ahead import read_ahead
 
@@ -202,6 +202,11 @@ class _Worker:
     def _send_new_rows(self, connection: sa.Connection) -> None:
         job = self.job
         try:
+            # Following, most looks find nothing new: only then are the columns read.
+            if job.follow is not None and not has_rows_after(
+                connection, job.table, self.position, job.upto
+            ):
+                return
             # The table as it is now: a column added since the last read is sent too.
             queries = table_queries(connection, job.table)
             # The database renders the next page while this process sends the current one.

@@ -29,7 +29,7 @@ from ingestion.progress import Progress
 from ingestion.s3 import check_bucket, s3_client
 from ingestion.settings import Settings
 from ingestion.sink.landing import Landing
-from ingestion.sink.sink import Rotation, S3Sink
+from ingestion.sink.sink import Rebalance, Rotation, S3Sink
 from ingestion.stopping import StopRequest
 from ingestion.topics import DLQ_SUFFIX, sink_group, sink_topics_regex
 
@@ -131,37 +131,39 @@ def main(argv: list[str] | None = None) -> int:
     check_bucket(settings, args.bucket, args.topics_dir + "/")
     client = s3_client(settings)
 
-    consumer = create_client(
-        Consumer,
-        {
-            # Defaults that KAFKA_CLIENT_CONFIG may override.
-            "session.timeout.ms": 10_000,
-            # New topics matching --topics-regex are picked up within 10 s (default 5 min).
-            "topic.metadata.refresh.interval.ms": 10_000,
-            # Bound the prefetch (default: a 64 MB queue, fetches of 50 MB): a fetch lands
-            # decompressed all at once, so small fetches and a small queue keep memory flat
-            # however far behind the sink starts. librdkafka waits fetch.queue.backoff.ms
-            # (default 1 s) before fetching again once the queue is full, which made a small
-            # queue slow; 5 ms keeps it fed. On a 1,000,000-post backlog: 201 MiB at 51k
-            # records/s before, 104 MiB at 64k records/s with these (bench/README.md).
-            "queued.max.messages.kbytes": 1024,
-            # The smallest librdkafka accepts: not below message.max.bytes (1,000,000).
-            "fetch.max.bytes": 2**20,
-            "max.partition.fetch.bytes": 2**17,
-            "fetch.queue.backoff.ms": 5,
-            "log_level": 3,
-            **base,
-            # What exactly-once landing relies on: not overridable.
-            "group.id": args.group,
-            "group.instance.id": args.instance_id,
-            # Landing may wait out an S3 outage; the group must not evict us meanwhile.
-            "max.poll.interval.ms": int((args.s3_retry_seconds + 120) * 1000),
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-        },
-        source,
-    )
+    consumer_config = {
+        # Defaults that KAFKA_CLIENT_CONFIG may override.
+        "session.timeout.ms": 10_000,
+        # New topics matching --topics-regex are picked up within 10 s (default 5 min).
+        "topic.metadata.refresh.interval.ms": 10_000,
+        # Bound the prefetch (default: a 64 MB queue, fetches of 50 MB): a fetch lands
+        # decompressed all at once, so small fetches and a small queue keep memory flat
+        # however far behind the sink starts. librdkafka waits fetch.queue.backoff.ms
+        # (default 1 s) before fetching again once the queue is full, which made a small
+        # queue slow; 5 ms keeps it fed. On a 1,000,000-post backlog: 201 MiB at 51k
+        # records/s before, 104 MiB at 64k records/s with these (bench/README.md).
+        "queued.max.messages.kbytes": 1024,
+        # The smallest librdkafka accepts: not below message.max.bytes (1,000,000).
+        "fetch.max.bytes": 2**20,
+        "max.partition.fetch.bytes": 2**17,
+        "fetch.queue.backoff.ms": 5,
+        "log_level": 3,
+        **base,
+        # What exactly-once landing relies on: not overridable.
+        "group.id": args.group,
+        "group.instance.id": args.instance_id,
+        # Landing may wait out an S3 outage; the group must not evict us meanwhile.
+        "max.poll.interval.ms": int((args.s3_retry_seconds + 120) * 1000),
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+    }
+
+    def connect(on_assign: Rebalance, on_revoke: Rebalance) -> Consumer:
+        consumer = create_client(Consumer, consumer_config, source)
+        consumer.subscribe(["^" + args.topics_regex], on_assign=on_assign, on_revoke=on_revoke)
+        return consumer
+
     dlq = create_client(
         Producer,
         # Quiet like the consumer: on a new broker its first id request is retried while the
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     progress = Progress("sink", unit="records")
     sink = S3Sink(
-        consumer,
+        connect,
         dlq,
         Landing(client, args.bucket, args.topics_dir, retry_for=args.s3_retry_seconds),
         dlq_topic=f"{args.topic_prefix}.{DLQ_SUFFIX}",
@@ -179,9 +181,6 @@ def main(argv: list[str] | None = None) -> int:
             args.flush_size, args.rotate_interval_ms, args.rotate_schedule_interval_ms
         ),
         on_records=progress.advance,
-    )
-    consumer.subscribe(
-        ["^" + args.topics_regex], on_assign=sink.on_assign, on_revoke=sink.on_revoke
     )
     topics_match = False
     with StopRequest() as stop:
@@ -191,13 +190,13 @@ def main(argv: list[str] | None = None) -> int:
             sink.run(
                 until_idle=args.until_idle,
                 should_stop=lambda: stop.requested,
-                topics_match=lambda: any_topic_matches(consumer, args.topics_regex),
+                topics_match=lambda: any_topic_matches(sink.consumer, args.topics_regex),
             )
             never_assigned = bool(args.until_idle) and sink.assigned_at is None
-            topics_match = never_assigned and any_topic_matches(consumer, args.topics_regex)
+            topics_match = never_assigned and any_topic_matches(sink.consumer, args.topics_regex)
         finally:
             progress.close()
-            consumer.close()
+            sink.consumer.close()
     interrupted = stop.requested
     stats = sink.stats
     busy = stats.busy_seconds

@@ -9,6 +9,7 @@ uploaded but did not commit, and skips past it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -32,6 +33,13 @@ from ingestion.sink.landing import Landing
 from ingestion.sink.records import dead_letter, landing_problem
 
 T = TypeVar("T")
+# A rebalance callback (on_assign, on_revoke), and what makes a consumer subscribed with them.
+Rebalance = Callable[[Consumer, list[TopicPartition]], None]
+Connect = Callable[[Rebalance, Rebalance], Consumer]
+# A group that loses a coordinator may fence a static member by its own instance id (a join
+# whose answer was lost: apache/kafka#23542): the sink joins again with a new consumer. More
+# often than this in one run, another process holds the same instance id.
+MAX_REJOINS = 3
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +95,14 @@ class Stats:
         return sum(self.landed.values()) + sum(self.dead_lettered.values())
 
 
+class _Fenced(Exception):
+    """The group gave this sink's instance id to another member."""
+
+
 class S3Sink:
     def __init__(
         self,
-        consumer: Consumer,
+        connect: Connect,
         dlq_producer: Producer,
         landing: Landing,
         *,
@@ -98,7 +110,7 @@ class S3Sink:
         rotation: Rotation,
         on_records: Callable[[int], None] = lambda n: None,
     ) -> None:
-        self.consumer = consumer
+        self.connect = connect
         self.dlq = dlq_producer
         self.landing = landing
         self.dlq_topic = dlq_topic
@@ -112,6 +124,8 @@ class S3Sink:
         # and from each revocation (eager rebalancing revokes everything first) to the
         # assignment that ends it.
         self.joining_since: float | None = time.monotonic()
+        self.rejoins = 0
+        self.consumer = connect(self.on_assign, self.on_revoke)
 
     # -- rebalancing -------------------------------------------------------------------
 
@@ -162,8 +176,30 @@ class S3Sink:
         try:
             riding_out(lambda: self.consumer.commit(offsets=[position], asynchronous=False), say)
         except KafkaException as exc:
+            if exc.args[0].code() == KafkaError.FENCED_INSTANCE_ID:
+                raise _Fenced(exc.args[0].str()) from None
             # Landed but not committed: the next run finds the object and skips past it.
             raise TransientError(f"could not commit offsets ({exc.args[0].str()}): rerun") from None
+
+    def _rejoin(self, reason: str) -> None:
+        """Join the group again with a new consumer. What is buffered is not committed: the
+        new consumer reads it again from the committed offsets (an object landed without its
+        commit is found and skipped on assignment)."""
+        self.rejoins += 1
+        if self.rejoins > MAX_REJOINS:
+            raise FatalError(
+                f"the consumer group fenced this sink {self.rejoins} times ({reason}): another "
+                "process of the group uses the same --instance-id (SINK_INSTANCE_ID must be "
+                "unique per sink process)"
+            )
+        log.warning("sink: the group fenced this sink (%s); joining it again", reason)
+        self.buffers.clear()
+        # A fenced consumer may refuse to leave cleanly: it is gone either way.
+        with contextlib.suppress(KafkaException):
+            self.consumer.close()
+        self.assigned_at = None
+        self.joining_since = time.monotonic()
+        self.consumer = self.connect(self.on_assign, self.on_revoke)
 
     def on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Finish the files in hand while the partitions are still ours."""
@@ -274,23 +310,12 @@ class S3Sink:
         as `topics_match()`: a group forms slowly while a broker is away."""
         last_activity = time.monotonic()
         while not should_stop():
-            messages = self.consumer.consume(num_messages=2000, timeout=0.5)
-            for message in messages:
-                error = message.error()
-                if error is None:
-                    self.handle(message)
-                elif error.fatal():
-                    raise FatalError(f"Kafka consumer error: {error.str()}")
-                elif error.code() in REFUSALS:
-                    # Rights do not come back by waiting: say so before anything is read.
-                    raise ConfigurationError(
-                        f"Kafka refused the sink ({error.str()}): check that its Kafka user "
-                        "(KAFKA_SINK_CONFIG) may read the topics and use the consumer group"
-                    )
-                else:  # transient (broker restart, rebalance): librdkafka recovers by itself
-                    log.warning("sink: Kafka reports %s; continuing", error.str())
-            self.dlq.poll(0)
-            self.rotate_on_schedule()
+            try:
+                messages = self._consume()
+            except _Fenced as fenced:
+                self._rejoin(str(fenced))
+                last_activity = time.monotonic()
+                continue
             now = time.monotonic()
             if messages:
                 last_activity = now
@@ -305,6 +330,30 @@ class S3Sink:
                 self.stats.idle_seconds += now - idle_since
                 break
         self.land_all()
+
+    def _consume(self) -> list[Message]:
+        """One round: consume, land what is due, serve the dead-letter producer. Raises
+        _Fenced when the group fenced this sink."""
+        messages = self.consumer.consume(num_messages=2000, timeout=0.5)
+        for message in messages:
+            error = message.error()
+            if error is None:
+                self.handle(message)
+            elif error.code() == KafkaError.FENCED_INSTANCE_ID:
+                raise _Fenced(error.str())
+            elif error.fatal():
+                raise FatalError(f"Kafka consumer error: {error.str()}")
+            elif error.code() in REFUSALS:
+                # Rights do not come back by waiting: say so before anything is read.
+                raise ConfigurationError(
+                    f"Kafka refused the sink ({error.str()}): check that its Kafka user "
+                    "(KAFKA_SINK_CONFIG) may read the topics and use the consumer group"
+                )
+            else:  # transient (broker restart, rebalance): librdkafka recovers by itself
+                log.warning("sink: Kafka reports %s; continuing", error.str())
+        self.dlq.poll(0)
+        self.rotate_on_schedule()
+        return messages
 
 
 # Errors that mean the sink's user lacks a right: nothing would ever be landed.

@@ -94,10 +94,13 @@ class IngestApi(Service):
         response = self._health()
         return response is not None and response.status_code == 200
 
-    def why_not_ready(self) -> str:
+    def why_not_ready(self) -> str | None:
+        """From one answer of `/health`, which says why when it cannot produce."""
         response = self._health()
         if response is None:
             return "not answering"
+        if response.status_code == 200:
+            return None
         if response.status_code == 503:  # it says why, in the REST Proxy's error shape
             try:
                 return str(response.json()["message"])

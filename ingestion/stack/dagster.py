@@ -27,7 +27,8 @@ LOCATION = "pinterest_pipeline"
 
 # Sensor ticks come every few seconds: keep the skipped ones a day, the rest a week.
 INSTANCE_YAML = """\
-# Written by `python -m ingestion.stack up --orchestrator`; rewritten on every start.
+# Written when the orchestrator starts (`python -m ingestion.stack up --orchestrator`, or the
+# live runner); rewritten on every start.
 telemetry:
   enabled: false
 run_coordinator:
@@ -57,7 +58,7 @@ retention:
 """
 
 WORKSPACE_YAML = """\
-# Written by `python -m ingestion.stack up --orchestrator`.
+# Written when the orchestrator starts (`up --orchestrator`, or the live runner).
 load_from:
   - python_module:
       module_name: ingestion.orchestrate.definitions

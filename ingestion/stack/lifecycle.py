@@ -101,7 +101,8 @@ class Stack:
 
     @property
     def orchestrator(self) -> list[Service]:
-        """Started on request (`up --orchestrator`, which `make live` uses), after the rest."""
+        """Started on request, after the rest: by `up --orchestrator`, or by the live runner
+        (`make live`) with its own settings."""
         return [self.dagster_ui, self.dagster_daemon]
 
     def env_lines(self) -> dict[str, str]:
@@ -222,10 +223,10 @@ def status(stack: Stack, report: Report) -> bool:
             state = "not started (`make live` starts it)"
         elif pid is None:
             state, healthy = "stopped", False
-        elif service.ready():
+        elif (problem := service.why_not_ready()) is None:
             state = f"running (pid {pid})"
         else:
-            state = f"running (pid {pid}) but {service.why_not_ready()}; see {service.log_path}"
+            state = f"running (pid {pid}) but {problem}; see {service.log_path}"
             healthy = False
         report(f"{service.name:<14} {service.address:<16} {state}")
     return healthy

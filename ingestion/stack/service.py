@@ -64,9 +64,9 @@ class Service(ABC):
     def ready(self) -> bool:
         """True once the service answers real requests."""
 
-    def why_not_ready(self) -> str:
-        """What `status` says of a running service that is not ready."""
-        return "not answering"
+    def why_not_ready(self) -> str | None:
+        """What `status` says of a running service that is not ready; None when it is."""
+        return None if self.ready() else "not answering"
 
     @abstractmethod
     def configure(self) -> None:

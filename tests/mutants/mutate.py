@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -25,13 +24,18 @@ from pathlib import Path
 
 from mutations import MUTANTS, Mutant
 
-from ingestion.paths import OUTPUT
+from ingestion.catalogue import DEFAULT_SCHEMA
+from ingestion.dbt_project import DBT, PROJECT_FILES
+from ingestion.errors import ConfigurationError
+from ingestion.paths import OUTPUT, ROOT
 from ingestion.settings import Settings
 
-REPO = Path(__file__).resolve().parents[2]
-# What dbt reads of the project: a mutant changes one file of these, in the copy.
-PROJECT = ["dbt_project.yml", "models", "macros", "seeds", "tests/dbt"]
-DBT = str(Path(sys.executable).parent / "dbt")
+# A build or test of a few models takes a minute or two; far longer is a hung warehouse.
+DBT_TIMEOUT_S = 1800
+
+
+class Failed(Exception):
+    """The run cannot judge the mutants: say why in one line."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,8 @@ class Project:
         self.root = root
         self.env = env
         shutil.rmtree(root, ignore_errors=True)
-        for part in PROJECT:
-            source = REPO / part
+        for part in PROJECT_FILES:
+            source = ROOT / part
             if source.is_dir():
                 shutil.copytree(source, root / part)
             else:
@@ -59,14 +63,14 @@ class Project:
                 shutil.copy2(source, root / part)
 
     def restore(self, path: str) -> None:
-        shutil.copy2(REPO / path, self.root / path)
+        shutil.copy2(ROOT / path, self.root / path)
 
     def mutate(self, mutant: Mutant) -> None:
         path = self.root / mutant.path
         text = path.read_text()
         if text.count(mutant.old) != 1:
-            raise SystemExit(
-                f"error: mutant {mutant.name}: its text is not in {mutant.path} exactly once: "
+            raise Failed(
+                f"mutant {mutant.name}: its text is not in {mutant.path} exactly once: "
                 "update tests/mutants/mutations.py"
             )
         path.write_text(text.replace(mutant.old, mutant.new))
@@ -75,14 +79,19 @@ class Project:
         """Run dbt in the copy; the results of its nodes."""
         target = self.root / "target"
         shutil.rmtree(target, ignore_errors=True)
-        subprocess.run(
-            [DBT, *args, "--target-path", str(target)],
-            cwd=self.root,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
+        try:
+            subprocess.run(
+                [str(DBT), *args, "--target-path", str(target)],
+                cwd=self.root,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=DBT_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            raise Failed(
+                f"dbt {' '.join(args)} ran over {DBT_TIMEOUT_S} s: is the warehouse up?"
+            ) from None
         results = target / "run_results.json"
         if not results.exists():
             return [{"unique_id": "dbt", "status": "error"}]
@@ -99,7 +108,9 @@ def failed(results: list[dict], status: str) -> list[str]:
     return [result["unique_id"] for result in results if result["status"] == status]
 
 
-def judge(project: Project, mutant: Mutant) -> tuple[str, list[str]]:
+def judge(project: Project, mutant: Mutant, warned: set[str]) -> tuple[str, list[str]]:
+    """The mutant's verdict and the tests behind it. `warned` are the tests that warn on the
+    unmutated project: their warning kills nothing."""
     unit = project.dbt("test", "--resource-type", "unit_test", "--select", mutant.select)
     if failed(unit, "fail"):
         return "killed", failed(unit, "fail")
@@ -108,27 +119,36 @@ def judge(project: Project, mutant: Mutant) -> tuple[str, list[str]]:
     built = project.dbt(
         "build", "--full-refresh", "--select", mutant.select, "--exclude-resource-type", "unit_test"
     )
+    caught = failed(built, "fail") + [t for t in failed(built, "warn") if t not in warned]
     verdict = (
-        ("killed", failed(built, "fail") + failed(built, "warn"))
-        if failed(built, "fail") or failed(built, "warn")
+        ("killed", caught)
+        if caught
         else ("invalid", failed(built, "error"))
         if failed(built, "error")
         else ("survived", [])
     )
+    # The next mutant's models read these: they are built again unmutated, or the run stops.
     project.restore(mutant.path)
-    project.dbt(
-        "build", "--full-refresh", "--select", mutant.select, "--exclude-resource-type", "test"
+    restored = project.dbt(
+        "build",
+        "--full-refresh",
+        "--select",
+        mutant.select,
+        "--exclude-resource-type",
+        "test",
+        "unit_test",
     )
+    if failed(restored, "error"):
+        raise Failed(f"rebuilding {mutant.select} unmutated failed: {failed(restored, 'error')[0]}")
     return verdict
 
 
 def environment(settings: Settings) -> dict[str, str]:
-    """The stack's settings, as `source .local/stack.env` gives them, with schemas of the
-    mutants' own (the demo's landing is only read)."""
-    schema = (settings.get("DBT_SCHEMA") or "pinterest") + "_mutants"
+    """The stack's settings, with schemas of the mutants' own (the demo's landing is only
+    read)."""
+    schema = (settings.get("DBT_SCHEMA") or DEFAULT_SCHEMA) + "_mutants"
     return {
-        **settings.stack_file,
-        **os.environ,
+        **settings.child_env(),
         "DBT_SCHEMA": schema,
         "PINTEREST_RAW_SCHEMA": f"{schema}_raw",
         "DBT_PROFILES_DIR": settings.require("DBT_PROFILES_DIR"),
@@ -136,6 +156,14 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 def main() -> int:
+    try:
+        return run()
+    except (Failed, ConfigurationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="run only the mutants of these names")
     parser.add_argument("--report", default=str(OUTPUT / "mutants.json"), help="JSON results")
@@ -145,18 +173,18 @@ def main() -> int:
         unknown = sorted(set(args.only) - {m.name for m in MUTANTS})
         print(f"error: no mutant named {', '.join(unknown)}", file=sys.stderr)
         return 2
-    project = Project(REPO / "target" / "mutants" / "project", environment(Settings.load()))
+    project = Project(ROOT / "target" / "mutants" / "project", environment(Settings.load()))
     print(f"mutants: a clean build of the copy in {project.root}", file=sys.stderr, flush=True)
     baseline = project.dbt("build", "--full-refresh")
     broken = failed(baseline, "fail") + failed(baseline, "error")
     if broken:
-        print(f"error: the unmutated project fails: {', '.join(broken[:5])}", file=sys.stderr)
-        return 1
+        raise Failed(f"the unmutated project fails: {', '.join(broken[:5])}")
+    warned = set(failed(baseline, "warn"))
     outcomes = []
     for number, mutant in enumerate(mutants, start=1):
         started = time.monotonic()
         project.mutate(mutant)
-        verdict, by = judge(project, mutant)
+        verdict, by = judge(project, mutant, warned)
         project.restore(mutant.path)
         outcome = Outcome(
             mutant.name, mutant.rule, verdict, by, round(time.monotonic() - started, 1)

@@ -28,6 +28,11 @@ LANDING = "macros/landing.sql"
 ENRICHED = "models/intermediate/int_pinterest__posts_enriched.sql"
 POPULAR = "macros/most_popular.sql"
 STAGING = "path:models/staging+"
+SCALED_COUNT = """    try_cast(concat(
+        regexp_extract({{ text }}, '^([0-9]+)', 1),
+        rpad(left({{ fraction }}, {{ digits }}), {{ digits }}, '0')
+    ) as bigint)
+"""
 
 MUTANTS = [
     # Task 1-3: text.
@@ -84,16 +89,16 @@ MUTANTS = [
         "thousands-times-100",
         "`<n>k` is n times 1,000",
         CLEANING,
-        "as decimal(30, 6)) * 1000 as bigint)",
-        "as decimal(30, 6)) * 100 as bigint)",
+        "{{ scaled_count(text, 3) }}",
+        "{{ scaled_count(text, 2) }}",
         STAGING,
     ),
     Mutant(
         "millions-times-1000",
         "`<n>M` is n times 1,000,000",
         CLEANING,
-        "as decimal(30, 6)) * 1000000 as bigint)",
-        "as decimal(30, 6)) * 1000 as bigint)",
+        "{{ scaled_count(text, 6) }}",
+        "{{ scaled_count(text, 3) }}",
         STAGING,
     ),
     Mutant(
@@ -113,13 +118,20 @@ MUTANTS = [
         STAGING,
     ),
     Mutant(
+        "fractions-dropped",
+        "`<n>` may have decimals (`1.5k` is 1,500)",
+        CLEANING,
+        "rpad(left({{ fraction }}, {{ digits }}), {{ digits }}, '0')",
+        "rpad('', {{ digits }}, '0')",
+        STAGING,
+    ),
+    Mutant(
         "fractions-rounded",
         "fractions of a follower are truncated",
         CLEANING,
-        "then try_cast(try_cast(left({{ text }}, length({{ text }}) - 1) as decimal(30, 6)) "
-        "* 1000 as bigint)",
-        "then try_cast(round(try_cast(left({{ text }}, length({{ text }}) - 1) as decimal(30, 6)) "
-        "* 1000) as bigint)",
+        SCALED_COUNT,
+        "    try_cast(round(try_cast(regexp_extract({{ text }}, '^[0-9.]+', 0) as decimal(38, 10))"
+        " * power(10, {{ digits }})) as bigint)\n",
         STAGING,
     ),
     # Task 2-3: timestamps.

@@ -44,6 +44,13 @@ class Api:
     def get(self, path: str) -> requests.Response:
         return requests.get(f"{self.url}{path}", headers=self.headers(), timeout=30)
 
+    def await_healthy(self, within: float = 30.0) -> None:
+        """Until `/health` says a post would now be sent (the producer holds its id)."""
+        deadline = time.monotonic() + within
+        while (health := requests.get(f"{self.url}/health", timeout=10)).status_code != 200:
+            assert time.monotonic() < deadline, f"the API is not healthy: {health.text}"
+            time.sleep(0.1)
+
     def stop(self) -> str:
         """SIGTERM, as `make down` does; returns what the API printed."""
         self.process.send_signal(signal.SIGTERM)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 LINE = re.compile(
     r"^api: (?P<requests>[\d,]+) produce requests, (?P<acknowledged>[\d,]+) records "
-    r"acknowledged, (?P<failed>[\d,]+) failed, (?P<unreported>[\d,]+) unreported at exit;"
-    r".* rejected: (?P<rejected>.+)$",
+    r"acknowledged, (?P<failed>[\d,]+) failed, (?P<unreported>[\d,]+) unreported at exit; "
+    r"producers replaced after a fatal error: (?P<replaced>[\d,]+); rejected: (?P<rejected>.+)$",
     re.MULTILINE,
 )
 REJECTED = re.compile(r"(?P<requests>[\d,]+) x (?P<status>\d{3})")
@@ -21,6 +21,7 @@ class Summary:
     acknowledged: int  # records Kafka acknowledged
     failed: int  # records Kafka refused
     unreported: int  # records with no report when the API exited
+    replaced: int  # producers replaced after a fatal error
     rejected: dict[int, int]  # status -> requests answered with it
 
 
@@ -42,5 +43,6 @@ def parse_summary(output: str) -> Summary:
         acknowledged=number(found["acknowledged"]),
         failed=number(found["failed"]),
         unreported=number(found["unreported"]),
+        replaced=number(found["replaced"]),
         rejected={int(m["status"]): number(m["requests"]) for m in matches if m is not None},
     )

@@ -58,7 +58,7 @@ _SAVE_LOCATION_PREFIX = "Local save in "
 _TIMESTAMP = re.compile(
     r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[T ]"
     r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})"
-    r"(?:\.(?P<fraction>[0-9]+))?"
+    r"(?:\.(?P<fraction>[0-9]{1,6}))?"
     r"(?P<zone>Z|(?P<sign>[+-])(?P<zone_hour>[0-9]{2}):(?P<zone_minute>[0-9]{2}))?"
 )
 
@@ -107,12 +107,17 @@ def parse_follower_count(value: Any) -> int | None:
     if text is None:
         return None
     if _PLAIN_COUNT.fullmatch(text):
-        return int(text)
+        return _bigint(int(text))
     scaled = _SCALED_COUNT.fullmatch(text)
     if scaled is None:
         return None
     # Decimal keeps '1.001k' exact where a float product could land just under 1001.
-    return int(Decimal(scaled[1]) * _COUNT_MULTIPLIERS[scaled[2]])
+    return _bigint(int(Decimal(scaled[1]) * _COUNT_MULTIPLIERS[scaled[2]]))
+
+
+def _bigint(number: int) -> int | None:
+    """A count too large for a 64-bit integer is no count."""
+    return number if number < 2**63 else None
 
 
 def parse_media_type(value: Any) -> str | None:
@@ -152,8 +157,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     offset = _timestamp_offset(match)
     if offset is None:
         return None
-    # Sub-microsecond digits are dropped, not rounded: datetime holds microseconds at most.
-    micros = int((match["fraction"] or "").ljust(6, "0")[:6])
+    micros = int((match["fraction"] or "").ljust(6, "0"))
     fields = ("year", "month", "day", "hour", "minute", "second")
     try:
         local = datetime(*(int(match[name]) for name in fields), micros)

@@ -7,7 +7,8 @@
 {%- if execute -%}
     {%- set lists.built = adapter.get_columns_in_relation(model) | map(attribute='name') | map('lower') | list -%}
     {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.alias == model.identifier -%}
+        if node.resource_type == 'model' and node.alias == model.identifier
+        and node.schema == model.schema -%}
         {%- set lists.documented = node.columns.keys() | map('lower') | list -%}
     {%- endfor -%}
 {%- endif -%}

@@ -188,7 +188,9 @@ def test_oversized_requests_are_413(api_lane, refused, written):
         summary = parse_summary(small.stop())
     # Nothing left to write when it stopped: the refused requests had queued nothing.
     assert written() == 0
-    assert summary == Summary(requests=4, acknowledged=5, failed=0, unreported=0, rejected={413: 3})
+    assert summary == Summary(
+        requests=4, acknowledged=5, failed=0, unreported=0, replaced=0, rejected={413: 3}
+    )
 
 
 def test_a_record_over_kafkas_message_limit_is_413_and_nothing_is_written(api, pin, refused):

@@ -171,7 +171,7 @@ def test_the_api_replaces_a_failed_producer_and_answers_every_request(api_lane, 
         assert health.json()["error_code"] == KAFKA_RETRIABLE_ERROR
         assert health.headers["Retry-After"].isdigit()
         assert not service.ready()
-        assert REFUSED in service.why_not_ready()
+        assert REFUSED in (service.why_not_ready() or "")
 
         with Senders(api, topic) as senders:
             # Both ways a request meets a failure: sent while the producer has failed and the
@@ -209,6 +209,5 @@ def test_the_api_replaces_a_failed_producer_and_answers_every_request(api_lane, 
     assert landed == acknowledged
     counts = parse_summary(summary)
     assert (counts.unreported, counts.acknowledged) == (0, len(acknowledged))
-    replaced = int(summary.split("producers replaced after a fatal error: ")[1].split(";")[0])
-    assert replaced >= 1
+    assert counts.replaced >= 1
     assert "Traceback" not in summary, summary

@@ -61,6 +61,7 @@ def test_load_from_a_second_process_loses_nothing_and_holds_p99(api_lane):
         acknowledged=REQUESTS * RECORDS_PER_REQUEST,
         failed=0,
         unreported=0,
+        replaced=0,
         rejected={},
     )
     assert figures["latency_ms"]["p99"] < P99_OBJECTIVE_S * 1000, figures

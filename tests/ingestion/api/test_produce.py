@@ -117,7 +117,9 @@ def test_kafka_down_is_503_with_retry_after_and_nothing_written(api_lane):
         assert health.json()["error_code"] == 50003
         assert "cannot produce: its Kafka producer has no producer id" in health.json()["message"]
         summary = parse_summary(cut_off.stop())
-    assert summary == Summary(requests=1, acknowledged=0, failed=0, unreported=0, rejected={503: 2})
+    assert summary == Summary(
+        requests=1, acknowledged=0, failed=0, unreported=0, replaced=0, rejected={503: 2}
+    )
 
 
 def test_sigterm_stops_the_api_cleanly_with_a_summary(api_lane):
@@ -126,7 +128,9 @@ def test_sigterm_stops_the_api_cleanly_with_a_summary(api_lane):
         output = own.stop()
         assert own.process.returncode == 0
     summary = parse_summary(output)
-    assert summary == Summary(requests=1, acknowledged=1, failed=0, unreported=0, rejected={})
+    assert summary == Summary(
+        requests=1, acknowledged=1, failed=0, unreported=0, replaced=0, rejected={}
+    )
     assert "Traceback" not in output
     assert own.key not in output
 

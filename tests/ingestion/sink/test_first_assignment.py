@@ -29,7 +29,13 @@ class IdleProducer:
 
 
 def silent_sink() -> S3Sink:
-    return S3Sink(NothingArrives(), IdleProducer(), None, dlq_topic="p.dlq", rotation=Rotation())
+    return S3Sink(
+        lambda on_assign, on_revoke: NothingArrives(),
+        IdleProducer(),
+        None,
+        dlq_topic="p.dlq",
+        rotation=Rotation(),
+    )
 
 
 def timed_run(sink: S3Sink, topics_match) -> float:
