@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+from confluent_kafka import OFFSET_INVALID, KafkaError, KafkaException, TopicPartition
+
 from ingestion.sink import sink as sink_module
 from ingestion.sink.sink import Rotation, S3Sink
 
@@ -77,3 +79,38 @@ def test_after_a_revocation_the_next_assignment_is_waited_for(monkeypatch):
     sink = assigned(silent_sink())
     sink.on_revoke(NothingArrives(), [])  # a rebalance begins: a broker went away
     assert 1.0 <= timed_run(sink, lambda: True) < 2.0
+
+
+class NewLeader(NothingArrives):
+    """A partition with no committed offset whose new leader's high watermark has not caught
+    up yet: Kafka answers OFFSET_NOT_AVAILABLE for a moment, then the offsets."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.assigned: list = []
+
+    def committed(self, partitions: list, timeout: float) -> list:
+        return [TopicPartition(p.topic, p.partition, OFFSET_INVALID) for p in partitions]
+
+    def get_watermark_offsets(self, partition, timeout: float) -> tuple[int, int]:
+        if self.refusals:
+            self.refusals -= 1
+            raise KafkaException(KafkaError(KafkaError.OFFSET_NOT_AVAILABLE))
+        return 7, 40
+
+    def assign(self, partitions: list) -> None:
+        self.assigned = partitions
+
+
+class NothingLanded:
+    def landed_at(self, topic: str, partition: int, offset: int) -> None:
+        return None
+
+
+def test_a_new_leader_catching_up_is_waited_for(monkeypatch):
+    monkeypatch.setattr(sink_module, "AWAY_SECONDS", 10.0)
+    sink = silent_sink()
+    sink.landing = NothingLanded()
+    consumer = NewLeader(refusals=2)
+    sink.on_assign(consumer, [TopicPartition("p.pin", 0)])
+    assert [(p.topic, p.partition, p.offset) for p in consumer.assigned] == [("p.pin", 0, 7)]
