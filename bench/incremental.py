@@ -31,8 +31,8 @@ DBT = str(Path(PYTHON).parent / "dbt")
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
 sys.path.insert(0, str(REPO))
 
-from ingestion import thrift  # noqa: E402
-from ingestion.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from warehouse import thrift  # noqa: E402
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
@@ -105,14 +105,14 @@ for each in (big, alone):  # topics and Kafka access of their own
         [
             PYTHON,
             "-m",
-            "ingestion.stack",
+            "standins.stack",
             "grant",
             "--topic-prefix",
             each["PINTEREST_TOPIC_PREFIX"],
         ],
         each,
     )
-run([PYTHON, "-m", "ingestion.generate", "--rows", str(total), "--seed", "7", "--truncate"], big)
+run([PYTHON, "-m", "standins.generate", "--rows", str(total), "--seed", "7", "--truncate"], big)
 
 print(f"landing the first {args.base:,} and building them", file=sys.stderr)
 emulate = ["-m", "ingestion.emulate", "--checkpoint", str(checkpoint)]

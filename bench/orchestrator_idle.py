@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter  # noqa: E402
 
-from ingestion.settings import Settings  # noqa: E402
-from ingestion.stack.lifecycle import Stack, start  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from standins.stack.lifecycle import Stack, start  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -8,13 +8,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ingestion.dbt_project import DBT
-from ingestion.live.__main__ import build_parser as live_parser
-from ingestion.orchestrate.assets import Pipeline
-from ingestion.paths import OUTPUT, ROOT
-from ingestion.reconcile.__main__ import build_parser as reconcile_parser
-from ingestion.report.__main__ import build_parser as report_parser
-from ingestion.settings import Settings
+from core.paths import OUTPUT, ROOT
+from core.settings import Settings
+from orchestration.assets import Pipeline
+from standins.live.__main__ import build_parser as live_parser
+from warehouse.dbt_project import DBT
+from warehouse.reconcile.__main__ import build_parser as reconcile_parser
+from warehouse.report.__main__ import build_parser as report_parser
 
 
 def default_outputs(tmp_path: Path) -> dict[str, Path]:

@@ -24,11 +24,11 @@ from pathlib import Path
 
 from mutations import MUTANTS, Mutant
 
-from ingestion.catalogue import DEFAULT_SCHEMA
-from ingestion.dbt_project import DBT, PROJECT_FILES
-from ingestion.errors import ConfigurationError
-from ingestion.paths import OUTPUT, ROOT
-from ingestion.settings import Settings
+from core.catalogue import DEFAULT_SCHEMA
+from core.errors import ConfigurationError
+from core.paths import OUTPUT, ROOT
+from core.settings import Settings
+from warehouse.dbt_project import DBT, PROJECT_FILES
 
 # A build or test of a few models takes a minute or two; far longer is a hung warehouse.
 DBT_TIMEOUT_S = 1800

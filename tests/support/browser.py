@@ -14,7 +14,7 @@ from typing import Any
 from http_server import serving
 from playwright.sync_api import sync_playwright
 
-from ingestion.paths import OUTPUT
+from core.paths import OUTPUT
 
 SCREENSHOTS = OUTPUT / "screenshots"
 

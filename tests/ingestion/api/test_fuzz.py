@@ -13,7 +13,7 @@ from pathlib import Path
 from api_process import records_in, running_api
 from api_summary import parse_summary
 
-from ingestion.paths import OUTPUT
+from core.paths import OUTPUT
 
 FUZZ_SECONDS = 45
 REPORT_DIR = OUTPUT / "api-fuzz"

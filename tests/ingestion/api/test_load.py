@@ -13,7 +13,7 @@ from pathlib import Path
 from api_process import records_in, running_api
 from api_summary import Summary, parse_summary
 
-from ingestion.paths import OUTPUT
+from core.paths import OUTPUT
 
 REQUESTS = 1500
 RECORDS_PER_REQUEST = 100
