@@ -23,13 +23,12 @@ import time
 import uuid
 from pathlib import Path
 
+from core.settings import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
 DBT = str(Path(PYTHON).parent / "dbt")
-sys.path.insert(0, str(REPO))
-
-from core.settings import Settings  # noqa: E402
 
 
 def run(argv: list[str], env: dict[str, str], cwd: Path = REPO) -> float:

@@ -21,12 +21,12 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from core.settings import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
-sys.path.insert(0, str(REPO))
 
-from core.settings import Settings  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--minutes", type=float, default=10.0)

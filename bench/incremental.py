@@ -24,15 +24,14 @@ from pathlib import Path
 
 from pyhive import hive
 
+from core.settings import Settings
+from warehouse import thrift
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
 DBT = str(Path(PYTHON).parent / "dbt")
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
-sys.path.insert(0, str(REPO))
-
-from core.settings import Settings  # noqa: E402
-from warehouse import thrift  # noqa: E402
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:

@@ -26,16 +26,15 @@ import time
 import uuid
 from pathlib import Path
 
+from core.paths import output_dir
+from core.settings import Settings
+from standins.stack.lifecycle import Stack, start
+from warehouse import thrift
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
-sys.path.insert(0, str(REPO))
 
-
-from core.paths import OUTPUT  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from standins.stack.lifecycle import Stack, start  # noqa: E402
-from warehouse import thrift  # noqa: E402
 
 MARTS = sorted(p.stem for p in (REPO / "models" / "marts").glob("*.sql"))
 
@@ -193,8 +192,9 @@ differing = [mart for mart in MARTS if incremental[mart] != full[mart]]
 
 figures = json.loads(report.read_text())
 # Every post's times stay in output/ (megabytes); the result keeps what they give.
-OUTPUT.mkdir(exist_ok=True)
-(OUTPUT / f"soak-{stamp}-live.json").write_text(report.read_text())
+output = output_dir()
+output.mkdir(exist_ok=True)
+(output / f"soak-{stamp}-live.json").write_text(report.read_text())
 timeline = figures.pop("committed_and_enriched_at")
 figures.pop("latencies_seconds")
 

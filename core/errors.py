@@ -58,15 +58,15 @@ def _quiet_libraries() -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
-def run_cli(main: Callable[[], int]) -> None:
-    """Run a command's main(): its user errors and the library's errors become one line on
-    stderr and exit code 1.
+def run_cli(command: Callable[[], int]) -> None:
+    """Run a command (a console script's `main()` and `python -m` alike): its user errors and
+    the library's errors become one line on stderr and exit code 1.
     SIGTERM is handled like Ctrl-C, so `kill` gets the same clean stop; a stop that the
     command did not handle itself exits 130 without a traceback."""
     signal.signal(signal.SIGTERM, _interrupt)
     _quiet_libraries()
     try:
-        code = main()
+        code = command()
     except (UserError, PipelineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = 1

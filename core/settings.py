@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import ConfigurationError
-from core.paths import STATE
+from core.paths import default_state_dir
 
 STACK_ENV_VAR = "PINTEREST_STACK_ENV"
 STATE_DIR_VAR = "PINTEREST_STATE_DIR"
@@ -41,8 +41,8 @@ def parse_env_file(text: str) -> dict[str, str]:
 
 
 def state_dir(environ: Mapping[str, str]) -> Path:
-    """The stack's state folder: $PINTEREST_STATE_DIR, else `.local` at the repository's root."""
-    return Path(environ.get(STATE_DIR_VAR) or STATE).resolve()
+    """The stack's state folder: $PINTEREST_STATE_DIR, else `.local` at the project's root."""
+    return Path(environ.get(STATE_DIR_VAR) or default_state_dir(environ)).resolve()
 
 
 def stack_env_path(environ: Mapping[str, str]) -> Path:

@@ -36,8 +36,8 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from core import paths
 from core.catalogue import TABLE_KEYS, TABLE_TOPICS
-from core.paths import OUTPUT
 from core.settings import Settings
 from ingestion.clients.mysql import open_engine
 from orchestration.orchestrator_config import OrchestratorConfig
@@ -48,7 +48,6 @@ from orchestration.translator import (
     table_key,
     topic_key,
 )
-from warehouse.dbt_project import PROJECT_DIR
 
 # Observable source assets are marked beta; they are the documented way to observe a source.
 warnings.filterwarnings("ignore", "Function `multi_observable_source_asset`", BetaWarning)
@@ -71,7 +70,7 @@ class Pipeline(ConfigurableResource):  # type: ignore[misc]
     so that no value, and no secret, is part of a definition. `output_dir` is where the
     report and the reconciliation counts go."""
 
-    output_dir: str = str(OUTPUT)
+    output_dir: str = str(paths.output_dir())
 
     def settings(self) -> Settings:
         return Settings.load()
@@ -97,7 +96,7 @@ def _run(context: AssetExecutionContext, settings: Settings, module: str, *args:
     context.log.info(f"python -m {module} {' '.join(args)}")
     process = subprocess.Popen(
         [sys.executable, "-m", module, *args],
-        cwd=PROJECT_DIR,
+        cwd=paths.project_root(),
         env=settings.child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

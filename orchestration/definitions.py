@@ -20,6 +20,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, get_asset_key_for_model
 
+from core.paths import project_root
 from core.settings import Settings
 from orchestration.assets import (
     Pipeline,
@@ -38,7 +39,7 @@ from orchestration.sensors import (
     build_sensor,
     fed_models,
 )
-from warehouse.dbt_project import DBT, PROJECT_DIR, manifest
+from warehouse.dbt_project import DBT, manifest
 
 REPORT = AssetKey("report")
 REPORT_EXPOSURE = "exposure.pinterest_pipeline.analysis_report"
@@ -106,7 +107,7 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
         ],
         resources={
             "dbt": DbtCliResource(
-                project_dir=str(PROJECT_DIR),
+                project_dir=str(project_root()),
                 dbt_executable=str(DBT),
                 # A path, not a secret: the profile reads its values from the environment.
                 profiles_dir=settings.get("DBT_PROFILES_DIR"),

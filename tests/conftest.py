@@ -24,7 +24,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from core.catalogue import TABLE_KEYS
-from core.paths import OUTPUT
+from core.paths import output_dir
 from core.settings import Settings
 from ingestion.clients.kafka import Role, client_config
 from ingestion.clients.s3 import s3_client
@@ -78,7 +78,7 @@ def run():
     return run_module
 
 
-FIGURES = OUTPUT / "faults"
+FIGURES = output_dir() / "faults"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from warehouse.report.warehouse import read_mart
 from warehouse.thrift import Login, connect
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = EnvArgumentParser(prog="python -m warehouse.answers", description=__doc__)
     add_warehouse_options(parser, settings)
@@ -34,5 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigurationError
-from core.paths import ROOT
+from core.paths import project_root
 from core.settings import Settings
 
-# dbt_project.yml is at the repository's root.
-PROJECT_DIR = ROOT
 # What dbt parses: a newer file here means a stale manifest.
 PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests/dbt")
 DBT = Path(sys.executable).with_name("dbt")
@@ -43,11 +41,12 @@ def manifest(settings: Settings) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     with (target / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.exists() and path.stat().st_mtime >= _newest_change(PROJECT_DIR):
+        root = project_root()
+        if path.exists() and path.stat().st_mtime >= _newest_change(root):
             return path
         parsed = subprocess.run(
             [str(DBT), "parse", "--quiet", "--target-path", str(target)],
-            cwd=PROJECT_DIR,
+            cwd=root,
             env={**settings.child_env(), "DBT_LOG_PATH": str(target)},
             capture_output=True,
             text=True,

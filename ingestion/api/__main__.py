@@ -94,7 +94,7 @@ def api_key(settings: Settings, key_file: Path | None) -> str:
     return key
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
@@ -146,5 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

@@ -292,7 +292,7 @@ def start_positions(args: argparse.Namespace) -> Positions:
     return dict.fromkeys(TABLE_KEYS, start)
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
@@ -400,5 +400,9 @@ def _require_tables(engine: sa.Engine) -> None:
         )
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

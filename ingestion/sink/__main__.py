@@ -111,7 +111,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
@@ -231,5 +231,9 @@ def any_topic_matches(consumer: Consumer, regex: str) -> bool:
     return any(pattern.match(name) for name in topics)
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

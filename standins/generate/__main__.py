@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def command(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.live:
@@ -170,5 +170,9 @@ def _live(args: argparse.Namespace, target: Target) -> int:
     return 130 if stop.requested else 0
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

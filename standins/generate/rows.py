@@ -33,11 +33,13 @@ from faker.providers.address.en_US import Provider as AddressProvider
 from faker.providers.lorem.en_US import Provider as LoremProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 
+from core.paths import project_root
+
 SOURCE_ROWS = 11154
 """Row count of the source database; proportions below are calibrated against it."""
 
 # dbt's seed is the one list of categories; its order fixes each category's block of posts.
-CATEGORY_SEED = Path(__file__).resolve().parents[2] / "seeds" / "categories.csv"
+CATEGORY_SEED = project_root() / "seeds" / "categories.csv"
 
 
 def read_categories(path: Path) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from core.cli import (
     positive_int,
 )
 from core.errors import PipelineError, UserError, run_cli
-from core.paths import OUTPUT
+from core.paths import output_dir
 from core.settings import Settings
 from core.stopping import StopRequest
 from ingestion.clients.mysql import describe, open_engine
@@ -123,7 +123,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--report",
         type=Path,
-        default=OUTPUT / "live.json",
+        default=output_dir() / "live.json",
         help="where to write every cycle's figures and the freshness as JSON "
         "(default: output/live.json)",
     )
@@ -136,7 +136,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     given = Settings.load()
     args = build_parser(given).parse_args(argv)
     env = live_environment(given, args.schema)
@@ -398,5 +398,9 @@ def write_report(
     config.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

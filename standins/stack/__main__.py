@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stack = Stack.from_settings(Settings.load())
     if args.command == "up":
@@ -84,5 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from core.paths import ROOT
+from core.paths import project_root
 from core.settings import STACK_ENV_VAR, STATE_DIR_VAR, Settings, parse_env_file
 from orchestration.orchestrator_config import OrchestratorConfig
 from orchestration.tags import WAREHOUSE_TAG_KEY
@@ -105,7 +105,7 @@ class _Dagster(Service):
         self.home.mkdir(parents=True, exist_ok=True)
         self.followed_file.write_text(json.dumps(self.followed(), indent=1) + "\n")
         (self.home / "dagster.yaml").write_text(INSTANCE_YAML.format(tag=WAREHOUSE_TAG_KEY))
-        self.workspace.write_text(WORKSPACE_YAML.format(project=ROOT, location=LOCATION))
+        self.workspace.write_text(WORKSPACE_YAML.format(project=project_root(), location=LOCATION))
 
     def environment(self) -> dict[str, str]:
         # The stack's settings (written before any service starts) under the caller's.

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from importlib import resources
 from pathlib import Path
 
 from core.errors import ConfigurationError, FatalError
@@ -45,6 +46,12 @@ def require_java(min_major: int = 17) -> str:
         found = match.group(1) if match else "unknown"
         raise ConfigurationError(f"Java {min_major}+ is required by Kafka and Spark, found {found}")
     return java
+
+
+def package_file(*parts: str) -> Path:
+    """A file shipped in this package (its poms, the Java source), as a path Maven and the JDK
+    can open: setuptools installs the package as plain files, never zipped."""
+    return Path(str(resources.files("standins.stack").joinpath(*parts)))
 
 
 def maven_jars(pom: Path, target: Path, log_path: Path) -> Path:

@@ -20,7 +20,7 @@ from confluent_kafka.admin import AdminClient
 from core.errors import ConfigurationError, FatalError
 from core.net import port_open
 from ingestion.topics import ensure_topics, raise_partitions, topic_names
-from standins.stack.install import maven_jars, require_java
+from standins.stack.install import maven_jars, package_file, require_java
 from standins.stack.kafka_access import (
     MECHANISM,
     ClientFiles,
@@ -41,7 +41,7 @@ from standins.stack.stack_config import (
 from standins.stack.tls import Authority, Identity
 
 log = logging.getLogger(__name__)
-POM = Path(__file__).parent / "maven" / "kafka" / "pom.xml"
+POM = package_file("maven", "kafka", "pom.xml")
 PARTITIONS_SETTING = "PINTEREST_TOPIC_PARTITIONS"
 BROKER_CN = "pinterest-kafka-broker"
 ADMIN_CN = "pinterest-kafka-admin"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from core.paths import ROOT
+from core.paths import project_root
 from core.settings import Settings
 from ingestion.clients.kafka import config_var
 from standins.stack.api_service import IngestApi
@@ -31,8 +31,6 @@ from standins.stack.stack_config import (
     StackConfig,
     write_private,
 )
-
-EXAMPLE_PROFILE = ROOT / "profiles.example.yml"
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,8 @@ class Stack:
         """dbt's profile for the stack: the example profile, whose targets read every setting
         from the environment, so `dbt build` works once stack.env is sourced."""
         self.layout.dbt_profiles_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(EXAMPLE_PROFILE, self.layout.dbt_profiles_dir / "profiles.yml")
+        example = project_root() / "profiles.example.yml"
+        shutil.copyfile(example, self.layout.dbt_profiles_dir / "profiles.yml")
 
     def write_env_file(self) -> None:
         lines = ["# Written by `make up`; holds this stack's generated credentials. Do not commit."]

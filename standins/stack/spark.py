@@ -15,16 +15,16 @@ from pathlib import Path
 
 from core.errors import FatalError
 from core.net import port_open
-from standins.stack.install import maven_jars, require_java
+from standins.stack.install import maven_jars, package_file, require_java
 from standins.stack.service import Service
 from standins.stack.spark_cluster import application_settings
 from standins.stack.spark_dist import LOG4J2, spark_home
 from standins.stack.stack_config import PORT_SETTINGS, write_private
 
-POM = Path(__file__).parent / "maven" / "spark" / "pom.xml"
+POM = package_file("maven", "spark", "pom.xml")
 # HiveServer2's CUSTOM authentication (SASL PLAIN) with a provider of our own that checks a
 # file of salted password hashes: the stack's JDK compiles it against the wheel's jars.
-AUTHENTICATOR_SOURCE = Path(__file__).parent / "java" / "pinterest" / "thrift"
+AUTHENTICATOR_SOURCE = package_file("java", "pinterest", "thrift")
 AUTHENTICATOR = "pinterest.thrift.PasswordFileAuthenticator"
 USERS_PROPERTY = "pinterest.thrift.users"
 PBKDF2_ITERATIONS = 20_000

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigurationError
-from core.paths import ROOT
+from core.paths import project_root
 from core.settings import Settings, parse_env_file, port_number
 from ingestion.clients.s3 import s3_client
 from standins.stack.stack_config import Layout
@@ -100,9 +100,10 @@ def test_emptied_endpoint_and_keys_point_a_sourced_shell_at_aws_s3(tmp_path: Pat
 
 def test_the_stack_file_and_state_are_found_from_the_repository_root(monkeypatch):
     # As a command run from a subfolder finds them (`cd models && python -m ...`).
-    monkeypatch.chdir(ROOT / "models")
+    root = project_root()
+    monkeypatch.chdir(root / "models")
     settings = Settings.load({})
-    state = (ROOT / ".local").resolve()  # a worktree's may be a link to another's
+    state = (root / ".local").resolve()  # a worktree's may be a link to another's
     assert settings.stack_path.resolve() == state / "stack.env"
     assert settings.state == state
     assert Layout.from_settings(settings).stack_env == state / "stack.env"

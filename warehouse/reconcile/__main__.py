@@ -23,7 +23,7 @@ from core.cli import (
     require_bucket,
 )
 from core.errors import run_cli
-from core.paths import OUTPUT
+from core.paths import output_dir
 from core.progress import Progress
 from core.settings import Settings
 from core.text_table import text_table
@@ -78,13 +78,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--output",
         type=Path,
-        default=OUTPUT / "reconcile.json",
+        default=output_dir() / "reconcile.json",
         help="where to write the counts as JSON (default: output/reconcile.json)",
     )
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
@@ -198,5 +198,9 @@ def write_json(path: Path, ledgers: list[TableLedger], problems: list[str]) -> N
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

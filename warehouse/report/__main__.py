@@ -13,7 +13,7 @@ from typing import Any
 from core.catalogue import SOURCE_TABLES
 from core.cli import EnvArgumentParser, add_warehouse_options
 from core.errors import UserError, run_cli
-from core.paths import OUTPUT
+from core.paths import output_dir
 from core.progress import Progress
 from core.settings import Settings
 from warehouse.audit import read_audit
@@ -32,13 +32,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--reconcile",
         type=Path,
-        default=OUTPUT / "reconcile.json",
+        default=output_dir() / "reconcile.json",
         help="counts written by `python -m warehouse.reconcile` (default: output/reconcile.json)",
     )
     parser.add_argument(
         "--output",
         type=Path,
-        default=OUTPUT / "report" / "index.html",
+        default=output_dir() / "report" / "index.html",
         help="where to write the report (default: output/report/index.html)",
     )
     parser.add_argument(
@@ -64,7 +64,7 @@ def load_reconcile(path: Path) -> dict[str, Any]:
     return document
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     args = build_parser(settings).parse_args(argv)
     reconcile = load_reconcile(args.reconcile)
@@ -110,5 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

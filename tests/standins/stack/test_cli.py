@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.paths import ROOT
+from core.paths import project_root
 from standins.stack.stack_config import PORT_SETTINGS
 
 
@@ -16,7 +16,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         [sys.executable, "-m", "standins.stack", *args],
         cwd=cwd,
         # This checkout's package, from any folder.
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(project_root())},
         capture_output=True,
         text=True,
     )
@@ -59,7 +59,7 @@ def test_up_again_is_harmless(stack):
 
 def test_status_from_a_subfolder_finds_the_stack(stack):
     # Its state and stack.env are the repository root's, not models/.local.
-    result = run("status", cwd=ROOT / "models")
+    result = run("status", cwd=project_root() / "models")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("running (pid") == 5
-    assert not (ROOT / "models" / ".local").exists()
+    assert not (project_root() / "models" / ".local").exists()
