@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 DEMO_ROWS ?= 11154
+# The project's Python packages, each importing only those to its left (tests/test_layout.py).
+PACKAGES := core ingestion warehouse orchestration standins
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
@@ -38,32 +40,32 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 up: install  ## start MariaDB, Kafka, SeaweedFS, Spark Thrift and the ingestion API (harmless when running)
-	$(PY) -m ingestion.stack up
+	$(PY) -m standins.stack up
 
 down:  ## stop the stack's processes; data stays in .local/
-	@if [ -x $(PY) ]; then $(PY) -m ingestion.stack down; else echo "nothing to stop (no .venv)"; fi
+	@if [ -x $(PY) ]; then $(PY) -m standins.stack down; else echo "nothing to stop (no .venv)"; fi
 
 status: install  ## show each service of the stack
-	$(PY) -m ingestion.stack status
+	$(PY) -m standins.stack status
 
 demo: up  ## run the pipeline end to end on the local stack
-	$(PY) -m ingestion.generate --rows $(DEMO_ROWS) --truncate
+	$(PY) -m standins.generate --rows $(DEMO_ROWS) --truncate
 	@# The checkpoint makes a rerun send only what is new: nothing, for the same data.
 	$(PY) -m ingestion.emulate --checkpoint .local/demo/emulate-$(DEMO_ROWS).checkpoint --resume
 	$(PY) -m ingestion.sink --until-idle 5
 	@# dbt build stages the landing itself (its on-run-start hook), and reads only what is new.
 	$(DBT) build
-	$(PY) -m ingestion.answers
+	$(PY) -m warehouse.answers
 	@# Every stage counted against the last: exits 1 if any lost a record.
-	$(PY) -m ingestion.reconcile
-	$(PY) -m ingestion.report
+	$(PY) -m warehouse.reconcile
+	$(PY) -m warehouse.report
 	@echo
 	@echo "Demo finished: $(DEMO_ROWS) posts went MariaDB -> Kafka -> S3 -> dbt on Spark."
 	@set -a && . .local/stack.env && set +a && \
 	echo "  source:  database pinterest_data on 127.0.0.1:$$PINTEREST_MYSQL_PORT" && \
 	echo "  landing: s3://$$S3_BUCKET/topics/ on $$S3_ENDPOINT_URL" && \
 	echo "  marts:   pinterest_marts.* on the Spark Thrift Server, 127.0.0.1:$$SPARK_THRIFT_PORT"
-	@echo "  counts:  output/reconcile.json (python -m ingestion.reconcile)"
+	@echo "  counts:  output/reconcile.json (python -m warehouse.reconcile)"
 	@echo "  report:  output/report/index.html (charts of the answers; opens offline)"
 	@echo "  lineage: .venv/bin/dbt docs generate && .venv/bin/dbt docs serve  (after sourcing .local/stack.env)"
 	@echo "  settings (URLs, keys): .local/stack.env  (source it to use them in a shell)"
@@ -71,22 +73,22 @@ demo: up  ## run the pipeline end to end on the local stack
 live: up  ## run the pipeline continuously under Dagster (UI on 127.0.0.1:3000) until Ctrl-C
 	@# The runner starts the orchestrator once, with the settings it runs with (LIVE_ARGS'
 	@# --schema too), and leaves it running for its runs to be looked at.
-	$(PY) -m ingestion.live --keep-orchestrator $(LIVE_ARGS)
+	$(PY) -m standins.live --keep-orchestrator $(LIVE_ARGS)
 
 report: up  ## the answers as charts in output/report/index.html (after `make demo`)
 	@# A shortfall does not stop the report: it shows it.
-	$(PY) -m ingestion.reconcile || echo "reconcile found shortfalls; the report lists them"
-	$(PY) -m ingestion.report
+	$(PY) -m warehouse.reconcile || echo "reconcile found shortfalls; the report lists them"
+	$(PY) -m warehouse.report
 
 screenshots: up  ## regenerate docs/img/report.png and docs/img/lineage.png (browser tests)
 	@rm -rf output/screenshots
-	$(PY) -m pytest -q tests/ingestion/report/test_report.py -k "renders or lineage"
+	$(PY) -m pytest -q tests/warehouse/report/test_report.py -k "renders or lineage"
 	mkdir -p docs/img && cp output/screenshots/report.png output/screenshots/lineage.png docs/img/
 
 lint: install  ## ruff, formatting, sqlfluff and a scan for committed secrets
-	$(VENV)/bin/ruff check ingestion tests bench
-	$(VENV)/bin/ruff format --check ingestion tests bench
-	$(PY) -m ingestion.stack profile
+	$(VENV)/bin/ruff check $(PACKAGES) tests bench
+	$(VENV)/bin/ruff format --check $(PACKAGES) tests bench
+	$(PY) -m standins.stack profile
 	$(VENV)/bin/sqlfluff lint models
 	@# Every file git would commit; a false positive gets a `pragma: allowlist secret` comment.
 	git ls-files -z --cached --others --exclude-standard | xargs -0 $(VENV)/bin/detect-secrets-hook

@@ -23,13 +23,12 @@ import time
 import uuid
 from pathlib import Path
 
+from core.settings import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
 DBT = str(Path(PYTHON).parent / "dbt")
-sys.path.insert(0, str(REPO))
-
-from ingestion.settings import Settings  # noqa: E402
 
 
 def run(argv: list[str], env: dict[str, str], cwd: Path = REPO) -> float:
@@ -78,9 +77,9 @@ env = {
 }
 env["PINTEREST_RAW_ROOT"] = f"s3a://{env['S3_BUCKET']}/bench-{name}/topics"
 run(
-    [PYTHON, "-m", "ingestion.stack", "grant", "--topic-prefix", name], env
+    [PYTHON, "-m", "standins.stack", "grant", "--topic-prefix", name], env
 )  # topics and Kafka access of its own
-run([PYTHON, "-m", "ingestion.generate", "--truncate"], env)
+run([PYTHON, "-m", "standins.generate", "--truncate"], env)
 run([PYTHON, "-m", "ingestion.emulate"], env)
 run([PYTHON, "-m", "ingestion.sink", "--until-idle", "5"], env)
 

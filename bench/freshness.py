@@ -1,7 +1,7 @@
-"""Freshness of the continuous pipeline: `python -m ingestion.live` runs for --minutes at
+"""Freshness of the continuous pipeline: `python -m standins.live` runs for --minutes at
 --rate posts/s, everything on this machine, in a lane of its own (topics, landing, schemas);
 for every post committed meanwhile, the time from its commit in MariaDB to its presence in
-int_pinterest__posts_enriched and in every mart. Then `python -m ingestion.reconcile` checks
+int_pinterest__posts_enriched and in every mart. Then `python -m warehouse.reconcile` checks
 that nothing was lost. Prints p50 / p95 / max and writes bench/results/freshness-<timestamp>.json.
 
     .venv/bin/python bench/freshness.py                     # 10 minutes at 50 posts/s
@@ -21,12 +21,12 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from core.settings import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
-sys.path.insert(0, str(REPO))
 
-from ingestion.settings import Settings  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--minutes", type=float, default=10.0)
@@ -50,16 +50,16 @@ report = RESULTS / f"freshness-{stamp}.json"
 
 # Kafka lets each user work only on prefixes the stack's administrator granted.
 if subprocess.run(
-    [PYTHON, "-m", "ingestion.stack", "grant", "--topic-prefix", name], cwd=REPO, env=env
+    [PYTHON, "-m", "standins.stack", "grant", "--topic-prefix", name], cwd=REPO, env=env
 ).returncode:
     sys.exit("creating the lane's topics failed")
-generate = [PYTHON, "-m", "ingestion.generate", "--truncate"]
+generate = [PYTHON, "-m", "standins.generate", "--truncate"]
 if subprocess.run(generate, cwd=REPO, env=env).returncode != 0:
     sys.exit("generating the source tables failed")
 live = [
     PYTHON,
     "-m",
-    "ingestion.live",
+    "standins.live",
     "--rate",
     str(args.rate),
     "--duration",
@@ -74,7 +74,7 @@ reconciled = subprocess.run(
     [
         PYTHON,
         "-m",
-        "ingestion.reconcile",
+        "warehouse.reconcile",
         "--output",
         str(RESULTS / f"freshness-{stamp}-reconcile.json"),
     ],

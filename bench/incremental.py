@@ -24,15 +24,14 @@ from pathlib import Path
 
 from pyhive import hive
 
+from core.settings import Settings
+from warehouse import thrift
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
 DBT = str(Path(PYTHON).parent / "dbt")
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
-sys.path.insert(0, str(REPO))
-
-from ingestion import thrift  # noqa: E402
-from ingestion.settings import Settings  # noqa: E402
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
@@ -105,14 +104,14 @@ for each in (big, alone):  # topics and Kafka access of their own
         [
             PYTHON,
             "-m",
-            "ingestion.stack",
+            "standins.stack",
             "grant",
             "--topic-prefix",
             each["PINTEREST_TOPIC_PREFIX"],
         ],
         each,
     )
-run([PYTHON, "-m", "ingestion.generate", "--rows", str(total), "--seed", "7", "--truncate"], big)
+run([PYTHON, "-m", "standins.generate", "--rows", str(total), "--seed", "7", "--truncate"], big)
 
 print(f"landing the first {args.base:,} and building them", file=sys.stderr)
 emulate = ["-m", "ingestion.emulate", "--checkpoint", str(checkpoint)]

@@ -17,14 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+from core.settings import Settings
+from standins.stack.lifecycle import Stack, start
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
-sys.path.insert(0, str(REPO))
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter  # noqa: E402
-
-from ingestion.settings import Settings  # noqa: E402
-from ingestion.stack.lifecycle import Stack, start  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")

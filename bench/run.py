@@ -127,7 +127,7 @@ def number(pattern: str, text: str) -> float:
 
 def settings(path: Path = REPO / ".local" / "stack.env") -> dict[str, str]:
     """A stack's settings, as `make up` wrote them."""
-    from ingestion.settings import parse_env_file
+    from core.settings import parse_env_file
 
     return parse_env_file(path.read_text(encoding="utf-8"))
 
@@ -200,8 +200,8 @@ def producer_ceiling(env: dict[str, str], records: int, record_size: int) -> tup
 def java_client_file(env: dict[str, str], role: str) -> Path:
     """The Java client's form of a role's librdkafka properties (a private file: it holds
     the password)."""
-    from ingestion.kafka_client import config_var, parse_properties
-    from ingestion.stack.config import write_private
+    from ingestion.clients.kafka import config_var, parse_properties
+    from standins.stack.stack_config import write_private
 
     ours = parse_properties(Path(env[config_var(role)]).read_text(encoding="utf-8"))
     login = "org.apache.kafka.common.security.scram.ScramLoginModule required"
@@ -253,7 +253,7 @@ def lane_env(lane: str) -> dict[str, str]:
 def create_topics(env: dict[str, str], lane: str) -> None:
     # The sink subscribes by pattern: its topics must exist before it joins, and each Kafka
     # user may use only the prefixes the stack's administrator granted it.
-    run(module("ingestion.stack", "grant", "--topic-prefix", lane), env)
+    run(module("standins.stack", "grant", "--topic-prefix", lane), env)
 
 
 def sink_command() -> list[str]:
@@ -261,7 +261,7 @@ def sink_command() -> list[str]:
 
 
 def measure_size(posts: int, env: dict[str, str]) -> SizeResult:
-    run(module("ingestion.generate", "--rows", str(posts), "--truncate"))
+    run(module("standins.generate", "--rows", str(posts), "--truncate"))
     read = run([PYTHON, str(REPO / "bench" / "source_read.py")], env).stdout
     tag = f"bench{posts}x{uuid.uuid4().hex[:6]}"
 

@@ -56,7 +56,7 @@ def lane(env: dict[str, str]) -> dict[str, str]:
     """A prefix of its own with 12 partitions a topic, granted, on the stack `env` names."""
     prefix = f"scale{uuid.uuid4().hex[:8]}"
     grant = {**env, "PINTEREST_TOPIC_PARTITIONS": str(PARTITIONS)}
-    bench.run(bench.module("ingestion.stack", "grant", "--topic-prefix", prefix), grant)
+    bench.run(bench.module("standins.stack", "grant", "--topic-prefix", prefix), grant)
     return {**env, "PINTEREST_TOPIC_PREFIX": prefix}
 
 
@@ -96,7 +96,7 @@ def sink(env: dict[str, str], processes: int, records: int) -> tuple[float, floa
 
 
 def stack(env: dict[str, str], command: str) -> None:
-    bench.run(bench.module("ingestion.stack", command), env)
+    bench.run(bench.module("standins.stack", command), env)
 
 
 def main() -> int:
@@ -113,7 +113,7 @@ def main() -> int:
     try:
         for env in (single, cluster):
             generate = ("--rows", str(args.posts), "--seed", "7", "--truncate")
-            bench.run(bench.module("ingestion.generate", *generate), env)
+            bench.run(bench.module("standins.generate", *generate), env)
         emulator: dict[str, list[float]] = {"1 broker": [], "3 brokers": []}
         sinks: dict[int, list[float]] = {1: [], 2: [], 3: []}
         for trial in range(1, args.trials + 1):

@@ -1,4 +1,4 @@
-"""The orchestrated pipeline under faults: `python -m ingestion.live` (builds by Dagster's
+"""The orchestrated pipeline under faults: `python -m standins.live` (builds by Dagster's
 sensor) for --minutes at --rate posts/s in a lane of its own, with the sink SIGKILLed and the
 Spark Thrift Server restarted at the moments given. Then: reconcile must pass, and every mart
 must equal what `dbt build --full-refresh` makes of the same landing. Prints freshness
@@ -26,16 +26,15 @@ import time
 import uuid
 from pathlib import Path
 
+from core.paths import output_dir
+from core.settings import Settings
+from standins.stack.lifecycle import Stack, start
+from warehouse import thrift
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
-sys.path.insert(0, str(REPO))
 
-
-from ingestion import thrift  # noqa: E402
-from ingestion.paths import OUTPUT  # noqa: E402
-from ingestion.settings import Settings  # noqa: E402
-from ingestion.stack.lifecycle import Stack, start  # noqa: E402
 
 MARTS = sorted(p.stem for p in (REPO / "models" / "marts").glob("*.sql"))
 
@@ -75,16 +74,16 @@ def say(line: str) -> None:
 
 # Kafka lets each user work only on prefixes the stack's administrator granted.
 if subprocess.run(
-    [PYTHON, "-m", "ingestion.stack", "grant", "--topic-prefix", name], cwd=REPO, env=env
+    [PYTHON, "-m", "standins.stack", "grant", "--topic-prefix", name], cwd=REPO, env=env
 ).returncode:
     sys.exit("creating the lane's topics failed")
-if subprocess.run([PYTHON, "-m", "ingestion.generate", "--truncate"], cwd=REPO, env=env).returncode:
+if subprocess.run([PYTHON, "-m", "standins.generate", "--truncate"], cwd=REPO, env=env).returncode:
     sys.exit("generating the source tables failed")
 live = subprocess.Popen(
     [
         PYTHON,
         "-m",
-        "ingestion.live",
+        "standins.live",
         "--rate",
         str(args.rate),
         "--duration",
@@ -150,7 +149,7 @@ reconciled = (
         [
             PYTHON,
             "-m",
-            "ingestion.reconcile",
+            "warehouse.reconcile",
             "--output",
             str(RESULTS / f"soak-{stamp}-reconcile.json"),
         ],
@@ -193,8 +192,9 @@ differing = [mart for mart in MARTS if incremental[mart] != full[mart]]
 
 figures = json.loads(report.read_text())
 # Every post's times stay in output/ (megabytes); the result keeps what they give.
-OUTPUT.mkdir(exist_ok=True)
-(OUTPUT / f"soak-{stamp}-live.json").write_text(report.read_text())
+output = output_dir()
+output.mkdir(exist_ok=True)
+(output / f"soak-{stamp}-live.json").write_text(report.read_text())
 timeline = figures.pop("committed_and_enriched_at")
 figures.pop("latencies_seconds")
 

@@ -16,7 +16,7 @@ import time
 
 import sqlalchemy as sa
 
-from ingestion.catalogue import TABLE_KEYS
+from core.catalogue import TABLE_KEYS
 from ingestion.emulate.source import (
     BEFORE_FIRST_KEY,
     bulk_read_url,

@@ -1,4 +1,5 @@
-"""pinterest-pipeline: MySQL -> Kafka -> S3 ingestion and the local stack that runs it."""
+"""The pipeline: MySQL -> Kafka -> S3 (the emulator, the ingestion API, the sink and the
+clients they share)."""
 
 import logging
 

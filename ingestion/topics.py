@@ -8,8 +8,8 @@ import re
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
-from ingestion.catalogue import SOURCE_TABLES
-from ingestion.errors import ConfigurationError, FatalError, PipelineError, TransientError
+from core.catalogue import SOURCE_TABLES
+from core.errors import ConfigurationError, FatalError, PipelineError, TransientError
 
 # The three tables' topics share a partition count, so a post's key hashes to the same
 # partition number in each of them.
@@ -67,7 +67,7 @@ def ensure_topics(
                 raise ConfigurationError(
                     f"topic {name} does not exist and this Kafka user may not create it: "
                     f"create it, or on the local stack run "
-                    f"`python -m ingestion.stack grant --topic-prefix {prefix}`"
+                    f"`python -m standins.stack grant --topic-prefix {prefix}`"
                 ) from None
             if error.name() != "TOPIC_ALREADY_EXISTS":
                 failure = kafka_failure(error)

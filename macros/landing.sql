@@ -4,7 +4,7 @@
     `<topics_dir>/<topic>/partition=<p>/<topic>+<p>+<offset>.json`, the offset being its first
     record's. Within a partition the offsets only grow, so the last offset staged from each
     partition says which objects are new. Objects under the landing with other names are not
-    the sink's: staging never reads them (`python -m ingestion.reconcile` reports them). -#}
+    the sink's: staging never reads them (`python -m warehouse.reconcile` reports them). -#}
 
 {#- A number from the object's name: group 1 is the partition, 2 the start offset; NULL for an
     object the sink did not name. -#}

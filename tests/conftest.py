@@ -23,15 +23,15 @@ import sqlalchemy as sa
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from ingestion import thrift
-from ingestion.catalogue import TABLE_KEYS
-from ingestion.kafka_client import Role, client_config
-from ingestion.paths import OUTPUT
-from ingestion.s3 import s3_client
-from ingestion.settings import Settings
-from ingestion.stack.kafka_access import grant, reader_group, revoke
-from ingestion.stack.lifecycle import Stack
+from core.catalogue import TABLE_KEYS
+from core.paths import output_dir
+from core.settings import Settings
+from ingestion.clients.kafka import Role, client_config
+from ingestion.clients.s3 import s3_client
 from ingestion.topics import ensure_topics, topic_names
+from standins.stack.kafka_access import grant, reader_group, revoke
+from standins.stack.lifecycle import Stack
+from warehouse import thrift
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,7 +78,7 @@ def run():
     return run_module
 
 
-FIGURES = OUTPUT / "faults"
+FIGURES = output_dir() / "faults"
 
 
 @pytest.fixture
@@ -305,7 +305,7 @@ def source_rows(settings, stack) -> dict[str, dict[int, dict[str, Any]]]:
     the JSON a consumer should read: datetimes as the database writes them in JSON
     ('YYYY-MM-DD HH:MM:SS'), so comparing landed rows with these checks that encoding too."""
     result = run_module(
-        "ingestion.generate", "--rows", str(SOURCE_ROWS), "--seed", str(SOURCE_SEED), "--truncate"
+        "standins.generate", "--rows", str(SOURCE_ROWS), "--seed", str(SOURCE_SEED), "--truncate"
     )
     assert result.returncode == 0, result.stderr
     engine = sa.create_engine(settings.require("PINTEREST_DB_URL"))

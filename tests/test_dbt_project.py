@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from marts import MARTS
 
-from ingestion.audit import SourceAudit
-from ingestion.catalogue import AUDIT_MODEL, SOURCE_TABLES
-from ingestion.errors import ConfigurationError
-from ingestion.questions import questions
+from core.catalogue import AUDIT_MODEL, SOURCE_TABLES
+from core.errors import ConfigurationError
+from warehouse.audit import SourceAudit
+from warehouse.questions import questions
 
 REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -103,7 +103,7 @@ def test_every_data_test_says_which_rows_it_checks(manifest):
 
 
 def test_a_variable_set_empty_is_unset_for_dbt_too(tmp_path):
-    """As for the pipeline's commands (ingestion/settings.py): `DBT_SCHEMA=` is the default
+    """As for the pipeline's commands (core/settings.py): `DBT_SCHEMA=` is the default
     schema, not schemas named `_staging`, `_marts`..."""
     profiles = tmp_path / "profiles"
     profiles.mkdir()

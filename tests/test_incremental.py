@@ -12,7 +12,7 @@ import reference_answers
 from confluent_kafka import Producer
 from marts import MARTS, canonical, compare_marts
 
-from ingestion.catalogue import TABLE_TOPICS
+from core.catalogue import TABLE_TOPICS
 
 # Up to which key each batch carries each table's rows: geolocation and user rows of keys
 # 3000-3999 and 7500-7999 land a batch after their pins.

@@ -8,13 +8,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ingestion.dbt_project import DBT
-from ingestion.live.__main__ import build_parser as live_parser
-from ingestion.orchestrate.assets import Pipeline
-from ingestion.paths import OUTPUT, ROOT
-from ingestion.reconcile.__main__ import build_parser as reconcile_parser
-from ingestion.report.__main__ import build_parser as report_parser
-from ingestion.settings import Settings
+from core import paths
+from core.settings import Settings
+from orchestration.assets import Pipeline
+from standins.live.__main__ import build_parser as live_parser
+from warehouse.dbt_project import DBT
+from warehouse.reconcile.__main__ import build_parser as reconcile_parser
+from warehouse.report.__main__ import build_parser as report_parser
 
 
 def default_outputs(tmp_path: Path) -> dict[str, Path]:
@@ -33,8 +33,10 @@ def default_outputs(tmp_path: Path) -> dict[str, Path]:
 
 def test_every_default_output_is_under_output_at_the_root(tmp_path):
     outputs = default_outputs(tmp_path)
-    assert [name for name, path in outputs.items() if not path.is_relative_to(OUTPUT)] == []
-    assert OUTPUT.parent == ROOT
+    assert [
+        name for name, path in outputs.items() if not path.is_relative_to(paths.output_dir())
+    ] == []
+    assert paths.output_dir().parent == paths.project_root()
 
 
 def test_the_outputs_survive_dbt_clean(tmp_path):
@@ -42,9 +44,12 @@ def test_the_outputs_survive_dbt_clean(tmp_path):
     # other tests' dbt runs use.
     project = tmp_path / "project"
     project.mkdir()
-    shutil.copy(ROOT / "dbt_project.yml", project)
+    shutil.copy(paths.project_root() / "dbt_project.yml", project)
     built = project / "target" / "manifest.json"
-    written = [project / path.relative_to(ROOT) for path in default_outputs(tmp_path).values()]
+    written = [
+        project / path.relative_to(paths.project_root())
+        for path in default_outputs(tmp_path).values()
+    ]
     for path in [built, *written]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{}")

@@ -61,7 +61,7 @@ def test_marts_match_independent_python_answers(
         "PINTEREST_RAW_SCHEMA": f"{lane.prefix}_raw",
         "DBT_SCHEMA": lane.prefix,
     }
-    reconciled = command("ingestion.reconcile", "--output", str(counts), env=reconcile_env)
+    reconciled = command("warehouse.reconcile", "--output", str(counts), env=reconcile_env)
     assert reconciled.returncode == 0, reconciled.stderr
     report = json.loads(counts.read_text())
     assert report["reconciled"] and report["problems"] == []
@@ -123,7 +123,7 @@ def test_marts_match_independent_python_answers(
     first = sorted(lane.objects(lane.topic("geo")))[0]
     client.delete_object(Bucket=lane.bucket, Key=first)
     reconciled = command(
-        "ingestion.reconcile", "--skip-dbt", "--output", str(counts), env=reconcile_env
+        "warehouse.reconcile", "--skip-dbt", "--output", str(counts), env=reconcile_env
     )
     assert reconciled.returncode == 1
     assert "geolocation_data: LOST" in reconciled.stderr

@@ -13,10 +13,7 @@ from pathlib import Path
 
 import uvicorn
 
-from ingestion.api.app import ApiSettings, Counters, create_app
-from ingestion.api.errors import ApiError
-from ingestion.api.gateway import Gateway
-from ingestion.cli import (
+from core.cli import (
     EnvArgumentParser,
     add_env_option,
     add_kafka_options,
@@ -24,10 +21,13 @@ from ingestion.cli import (
     positive_int,
     require_kafka,
 )
-from ingestion.errors import UserError, run_cli
-from ingestion.kafka_client import client_config
-from ingestion.net import port_open
-from ingestion.settings import Settings
+from core.errors import UserError, run_cli
+from core.net import port_open
+from core.settings import Settings
+from ingestion.api.app import ApiSettings, Counters, create_app
+from ingestion.api.gateway import Gateway
+from ingestion.api.problems import ApiError
+from ingestion.clients.kafka import client_config
 
 DEFAULT_PORT = 8082  # the REST Proxy's
 MIN_KEY_LENGTH = 16
@@ -94,7 +94,7 @@ def api_key(settings: Settings, key_file: Path | None) -> str:
     return key
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
@@ -146,5 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

@@ -19,16 +19,6 @@ from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ingestion.api.errors import (
-    FORBIDDEN_TOPIC,
-    KAFKA_RETRIABLE_ERROR,
-    PARTITION_NOT_FOUND,
-    RETRY_AFTER_S,
-    TOPIC_NOT_FOUND,
-    UNAUTHORIZED,
-    ApiError,
-    kafka_unavailable,
-)
 from ingestion.api.gateway import Delivery, Gateway
 from ingestion.api.models import (
     JSON_V2,
@@ -38,6 +28,16 @@ from ingestion.api.models import (
     ProduceRequest,
     ProduceResponse,
     TopicInfo,
+)
+from ingestion.api.problems import (
+    FORBIDDEN_TOPIC,
+    KAFKA_RETRIABLE_ERROR,
+    PARTITION_NOT_FOUND,
+    RETRY_AFTER_S,
+    TOPIC_NOT_FOUND,
+    UNAUTHORIZED,
+    ApiError,
+    kafka_unavailable,
 )
 
 log = logging.getLogger("ingestion.api")

@@ -22,9 +22,9 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, TopicMetadata
 from starlette.concurrency import run_in_threadpool
 
-from ingestion.api.errors import KAFKA_ERROR, KAFKA_RETRIABLE_ERROR, ApiError, kafka_unavailable
-from ingestion.backoff import Backoff
-from ingestion.kafka_client import create_client
+from core.backoff import Backoff
+from ingestion.api.problems import KAFKA_ERROR, KAFKA_RETRIABLE_ERROR, ApiError, kafka_unavailable
+from ingestion.clients.kafka import create_client
 
 log = logging.getLogger("ingestion.api")
 

@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
 
-from ingestion.catalogue import POSTS, TABLE_KEYS, TABLE_TOPICS
-from ingestion.cli import (
+from core.catalogue import POSTS, TABLE_KEYS, TABLE_TOPICS
+from core.cli import (
     EnvArgumentParser,
     add_env_option,
     add_kafka_options,
@@ -27,7 +27,12 @@ from ingestion.cli import (
     positive_int,
     require_kafka,
 )
-from ingestion.db import open_engine
+from core.errors import UserError, run_cli
+from core.progress import Progress
+from core.settings import Settings
+from core.stopping import StopRequest
+from ingestion.clients.kafka import check_reachable, client_config, config_source
+from ingestion.clients.mysql import open_engine
 from ingestion.emulate.checkpoint import Positions, describe_positions, load_checkpoint
 from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import PRODUCER_DEFAULTS
@@ -36,11 +41,6 @@ from ingestion.emulate.rest import RestTarget, check_rest_target, open_publisher
 from ingestion.emulate.run import random_posts, send_random
 from ingestion.emulate.source import AFTER_LAST_KEY, BEFORE_FIRST_KEY, replay_span
 from ingestion.emulate.table_worker import Follow, TableJob
-from ingestion.errors import UserError, run_cli
-from ingestion.kafka_client import check_reachable, client_config, config_source
-from ingestion.progress import Progress
-from ingestion.settings import Settings
-from ingestion.stopping import StopRequest
 from ingestion.topics import data_topic_names, ensure_topics
 
 COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"]
@@ -292,7 +292,7 @@ def start_positions(args: argparse.Namespace) -> Positions:
     return dict.fromkeys(TABLE_KEYS, start)
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
@@ -396,9 +396,13 @@ def _require_tables(engine: sa.Engine) -> None:
     missing = [table for table in TABLE_KEYS if table not in present]
     if missing:
         raise UserError(
-            f"source table(s) {', '.join(missing)} missing: run `python -m ingestion.generate`"
+            f"source table(s) {', '.join(missing)} missing: run `python -m standins.generate`"
         )
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

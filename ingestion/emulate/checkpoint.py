@@ -14,9 +14,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ingestion.catalogue import TABLE_NAMES
+from core.catalogue import TABLE_NAMES
+from core.errors import ConfigurationError
 from ingestion.emulate.source import BEFORE_FIRST_KEY
-from ingestion.errors import ConfigurationError
 
 # table -> last key whose rows, and all of the table's rows before it, were delivered
 # (BEFORE_FIRST_KEY while none were).

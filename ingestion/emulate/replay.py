@@ -16,13 +16,13 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
 
-from ingestion.catalogue import POSTS
+from core.catalogue import POSTS
+from core.progress import Progress
+from core.stopping import StopRequest
 from ingestion.emulate.checkpoint import Positions, save_checkpoint
 from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import FLUSH_TIMEOUT_S
 from ingestion.emulate.table_worker import Control, TableJob, TableStatus, run_table
-from ingestion.progress import Progress
-from ingestion.stopping import StopRequest
 
 CHECKPOINT_EVERY_S = 1.0
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import requests
 
-from ingestion.backoff import Backoff
+from core.backoff import Backoff
+from core.errors import ConfigurationError, FatalError, TransientError
 from ingestion.emulate.publish import (
     FLUSH_TIMEOUT_S,
     Batch,
@@ -28,7 +29,6 @@ from ingestion.emulate.publish import (
     Publisher,
     encode_key,
 )
-from ingestion.errors import ConfigurationError, FatalError, TransientError
 
 JSON_V2 = "application/vnd.kafka.json.v2+json"
 RETRIABLE_RECORD = 50003  # the REST Proxy's code for a retriable Kafka error

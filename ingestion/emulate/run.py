@@ -8,14 +8,14 @@ from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 
-from ingestion.catalogue import POSTS, TABLE_KEYS
-from ingestion.db import describe
+from core.catalogue import POSTS, TABLE_KEYS
+from core.errors import ConfigurationError
+from core.progress import Progress
+from core.stopping import StopRequest
+from ingestion.clients.mysql import describe
 from ingestion.emulate.outcome import Outcome
 from ingestion.emulate.publish import PostPublisher
 from ingestion.emulate.source import Post, fetch_post, key_range, table_queries
-from ingestion.errors import ConfigurationError
-from ingestion.progress import Progress
-from ingestion.stopping import StopRequest
 
 
 def send_random(
@@ -68,7 +68,7 @@ def random_posts(
         bounds = key_range(connection)
         if bounds is None:
             raise ConfigurationError(
-                f"{POSTS.name} is empty: run `python -m ingestion.generate` first"
+                f"{POSTS.name} is empty: run `python -m standins.generate` first"
             )
         low, high, _ = bounds
         queries = [table_queries(connection, table) for table in TABLE_KEYS]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ingestion.catalogue import POSTS, SOURCE_TABLES, TABLE_KEYS
+from core.catalogue import POSTS, SOURCE_TABLES, TABLE_KEYS
 
 # Below every key of an INT column: the "after" of a read from the start.
 BEFORE_FIRST_KEY = -(2**63)

@@ -24,12 +24,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ingestion.backoff import Backoff
-from ingestion.db import connection_failure, connection_lost, describe, error_parts
+from core.backoff import Backoff
+from core.errors import TransientError
+from ingestion.clients.mysql import connection_failure, connection_lost, describe, error_parts
 from ingestion.emulate.publish import PostPublisher, ProducerFailed
 from ingestion.emulate.rest import RestTarget, open_publisher
 from ingestion.emulate.source import Page, bulk_read_url, has_rows_after, table_pages, table_queries
-from ingestion.errors import TransientError
 from ingestion.read_ahead import read_ahead
 
 STATUS_EVERY_S = 0.5

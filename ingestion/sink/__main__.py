@@ -8,7 +8,7 @@ import socket
 
 from confluent_kafka import Consumer, KafkaException, Producer
 
-from ingestion.cli import (
+from core.cli import (
     EnvArgumentParser,
     add_env_option,
     add_kafka_options,
@@ -18,19 +18,19 @@ from ingestion.cli import (
     require_bucket,
     require_kafka,
 )
-from ingestion.errors import UserError, run_cli
-from ingestion.kafka_client import (
+from core.errors import UserError, run_cli
+from core.progress import Progress
+from core.settings import Settings
+from core.stopping import StopRequest
+from ingestion.clients.kafka import (
     check_reachable,
     client_config,
     config_source,
     create_client,
 )
-from ingestion.progress import Progress
-from ingestion.s3 import check_bucket, s3_client
-from ingestion.settings import Settings
-from ingestion.sink.landing import Landing
+from ingestion.clients.s3 import check_bucket, s3_client
+from ingestion.sink.object_store import Landing
 from ingestion.sink.sink import Rebalance, Rotation, S3Sink
-from ingestion.stopping import StopRequest
 from ingestion.topics import DLQ_SUFFIX, sink_group, sink_topics_regex
 
 
@@ -111,7 +111,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
@@ -231,5 +231,9 @@ def any_topic_matches(consumer: Consumer, regex: str) -> bool:
     return any(pattern.match(name) for name in topics)
 
 
+def main() -> None:
+    run_cli(command)
+
+
 if __name__ == "__main__":
-    run_cli(main)
+    main()

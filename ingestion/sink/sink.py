@@ -27,9 +27,9 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from ingestion.errors import ConfigurationError, FatalError, TransientError
+from core.errors import ConfigurationError, FatalError, TransientError
 from ingestion.sink.buffer import PartitionBuffer
-from ingestion.sink.landing import Landing
+from ingestion.sink.object_store import Landing
 from ingestion.sink.records import dead_letter, landing_problem
 
 T = TypeVar("T")

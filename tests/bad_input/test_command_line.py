@@ -1,7 +1,8 @@
 """The bad-input corpus, command line: each case is a mistake a user makes, answered with one
 clear line naming what is wrong and what to do, the documented exit code (2 for a bad flag,
-1 for a bad setting or an unreachable service), no traceback and no secret. The emulator's,
-sink's, generator's and stack's own cases live with their tests under tests/ingestion/."""
+1 for a bad setting or an unreachable service), no traceback and no secret. The emulator's and
+sink's own cases live with their tests under tests/ingestion/, the generator's and stack's
+under tests/standins/."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.kafka_client import config_var
+from ingestion.clients.kafka import config_var
 
 # A made-up password no account has: it must never be echoed.
 UNUSED_PASSWORD = "Unus3d-Passw0rd"  # pragma: allowlist secret
@@ -31,67 +32,67 @@ class Case:
 
 CASES = {
     "reconcile: unknown flag": Case(
-        "ingestion.reconcile", ("--bogus",), 2, ("unrecognized arguments: --bogus",)
+        "warehouse.reconcile", ("--bogus",), 2, ("unrecognized arguments: --bogus",)
     ),
     "reconcile: schema that is not an identifier": Case(
-        "ingestion.reconcile", ("--schema", "x; drop table y"), 2, ("not a plain identifier",)
+        "warehouse.reconcile", ("--schema", "x; drop table y"), 2, ("not a plain identifier",)
     ),
     "reconcile: unreachable database": Case(
-        "ingestion.reconcile",
+        "warehouse.reconcile",
         (),
         1,
         ("PINTEREST_DB_URL", "Can't connect"),
         env={"PINTEREST_DB_URL": f"mysql+pymysql://u:{UNUSED_PASSWORD}@127.0.0.1:1/x"},
     ),
     "reconcile: topics missing": Case(
-        "ingestion.reconcile",
+        "warehouse.reconcile",
         (),
         1,
         ("does not exist", "run the emulator"),
         env={"PINTEREST_TOPIC_PREFIX": "{lane}-absent"},
     ),
     "reconcile: unreachable Spark": Case(
-        "ingestion.reconcile",
+        "warehouse.reconcile",
         (),
         1,
         ("cannot reach the Spark Thrift Server at 127.0.0.1:1", "SPARK_THRIFT_PORT"),
         env={"SPARK_THRIFT_PORT": "1"},
     ),
     "reconcile: dbt has not run": Case(
-        "ingestion.reconcile",
+        "warehouse.reconcile",
         (),
         1,
         ("cannot read", "run `dbt build` first"),
         env={"DBT_SCHEMA": "{lane}", "PINTEREST_RAW_SCHEMA": "{lane}_raw"},
     ),
     "reconcile: wrong S3 secret": Case(
-        "ingestion.reconcile",
+        "warehouse.reconcile",
         ("--skip-dbt",),
         1,
         ("refused access", "S3_SECRET_ACCESS_KEY"),
         env={"S3_SECRET_ACCESS_KEY": UNUSED_PASSWORD},
     ),
     "answers: unknown flag": Case(
-        "ingestion.answers", ("--bogus",), 2, ("unrecognized arguments: --bogus",)
+        "warehouse.answers", ("--bogus",), 2, ("unrecognized arguments: --bogus",)
     ),
     "answers: port that is not a number": Case(
-        "ingestion.answers",
+        "warehouse.answers",
         ("--port", "many"),
         2,
         ("--port", "must be a port from 1 to 65535, got 'many'"),
     ),
     "answers: SPARK_THRIFT_PORT that is not a number": Case(
-        "ingestion.answers",
+        "warehouse.answers",
         (),
         2,
         ("SPARK_THRIFT_PORT='many'", "must be a port from 1 to 65535", "or pass --port"),
         env={"SPARK_THRIFT_PORT": "many"},
     ),
     "answers: unreachable Spark": Case(
-        "ingestion.answers", ("--port", "1"), 1, ("cannot reach the Spark Thrift Server",)
+        "warehouse.answers", ("--port", "1"), 1, ("cannot reach the Spark Thrift Server",)
     ),
     "answers: marts not built": Case(
-        "ingestion.answers",
+        "warehouse.answers",
         ("--schema", "no_such_schema"),
         1,
         ("cannot read no_such_schema_marts", "dbt build"),
@@ -138,7 +139,7 @@ CASES = {
         env={"SINK_FLUSH_SIZE": "lots"},
     ),
     "reconcile: S3 endpoint without a scheme": Case(
-        "ingestion.reconcile",
+        "warehouse.reconcile",
         ("--skip-dbt",),
         1,
         ("S3_ENDPOINT_URL='localhost:8333' has no scheme",),
@@ -185,7 +186,7 @@ CASES = {
         ("cannot reach Kafka at 127.0.0.1:1", "KAFKA_BOOTSTRAP_SERVERS"),
     ),
 }
-ROLES = {"ingestion.sink": "sink", "ingestion.emulate": "emulator", "ingestion.reconcile": "reader"}
+ROLES = {"ingestion.sink": "sink", "ingestion.emulate": "emulator", "warehouse.reconcile": "reader"}
 # Lines a command may print before its error line: its own, prefixed with its name (progress,
 # a retry it reports), a slow wait announced, and argparse's usage. Not a library's.
 ALLOWED_BEFORE = re.compile(r"^([a-z]+: |waiting for |usage: | {2,}\S)")

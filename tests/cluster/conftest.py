@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.settings import Settings, parse_env_file
-from ingestion.stack.lifecycle import Stack, up
+from core.settings import Settings, parse_env_file
+from standins.stack.lifecycle import Stack, up
 
 REPO = Path(__file__).resolve().parents[2]
 STATE = REPO / ".local" / "cluster"
@@ -76,7 +76,7 @@ def cluster(stack, request) -> Iterator[Cluster]:
 
     def down() -> None:
         subprocess.run(
-            [python, "-m", "ingestion.stack", "down"], cwd=REPO, env=env, capture_output=True
+            [python, "-m", "standins.stack", "down"], cwd=REPO, env=env, capture_output=True
         )
 
     # From nothing, as on a new machine: a run before may have left data or processes.
@@ -84,7 +84,7 @@ def cluster(stack, request) -> Iterator[Cluster]:
     shutil.rmtree(STATE, ignore_errors=True)
     try:
         result = subprocess.run(
-            [python, "-m", "ingestion.stack", "up"],
+            [python, "-m", "standins.stack", "up"],
             cwd=REPO,
             env=env,
             capture_output=True,
@@ -118,7 +118,7 @@ def cluster_posts(request, cluster) -> int:
     cluster.command(
         python,
         "-m",
-        "ingestion.generate",
+        "standins.generate",
         "--rows",
         str(posts),
         "--seed",

@@ -14,7 +14,7 @@ import pytest
 from landed import landed_lines
 from offsets import Watermarks
 
-from ingestion.catalogue import TABLE_TOPICS
+from core.catalogue import TABLE_TOPICS
 
 pytestmark = pytest.mark.fault
 

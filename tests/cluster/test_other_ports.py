@@ -15,13 +15,13 @@ import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 from listeners import is_loopback, listening_inodes, process_tree, socket_inodes
 
-from ingestion.errors import ConfigurationError
-from ingestion.net import port_open
-from ingestion.settings import Settings, parse_env_file
-from ingestion.stack.config import PORT_SETTINGS, Credentials, Layout, StackConfig
-from ingestion.stack.kafka import Kafka
-from ingestion.stack.seaweedfs import SeaweedFS
+from core.errors import ConfigurationError
+from core.net import port_open
+from core.settings import Settings, parse_env_file
 from ingestion.topics import topic_names
+from standins.stack.kafka_broker import Kafka
+from standins.stack.seaweedfs import SeaweedFS
+from standins.stack.stack_config import PORT_SETTINGS, Credentials, Layout, StackConfig
 
 POSTS = 300
 
@@ -51,7 +51,7 @@ def test_the_settings_file_holds_the_ports_in_force(cluster):
 def test_a_pipeline_runs_end_to_end_on_other_ports(cluster):
     python = sys.executable
     command = cluster.command
-    command(python, "-m", "ingestion.generate", "--rows", str(POSTS), "--truncate")
+    command(python, "-m", "standins.generate", "--rows", str(POSTS), "--truncate")
     emulated = command(python, "-m", "ingestion.emulate")
     assert f"{3 * POSTS:,} messages delivered" in emulated
     # A new broker creates its offsets topic as the first group joins: give it time.
@@ -62,7 +62,7 @@ def test_a_pipeline_runs_end_to_end_on_other_ports(cluster):
     # Every stage holds every record: MySQL, Kafka, S3 and staging (as dbt's audit counts it),
     # on this stack's ports.
     output = cluster.stack.layout.state / "reconcile.json"
-    reconciled = command(python, "-m", "ingestion.reconcile", "--output", str(output))
+    reconciled = command(python, "-m", "warehouse.reconcile", "--output", str(output))
     assert "reconciled: every record is accounted for" in reconciled
     # The default stack was not touched: its services still answer on their own ports.
     for port in (3306, 9092, 8333, 10000):

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import crash
 import pytest
 
-from ingestion.stack.lifecycle import Stack, up
-from ingestion.stack.service import Service
+from standins.stack.lifecycle import Stack, up
+from standins.stack.service import Service
 
 SMALL_POSTS = 11_154
 LARGE_POSTS = 100_000
@@ -21,7 +21,7 @@ def fault_posts(request, run, stack) -> int:
     """Loads the source tables with the size under test; returns the number of posts."""
     posts = LARGE_POSTS if request.config.getoption("--chaos") else SMALL_POSTS
     result = run(
-        "ingestion.generate", "--rows", str(posts), "--seed", "42", "--truncate", timeout=900
+        "standins.generate", "--rows", str(posts), "--seed", "42", "--truncate", timeout=900
     )
     assert result.returncode == 0, result.stderr
     return posts

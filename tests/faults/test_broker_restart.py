@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from offsets import Watermarks
 
-from ingestion.catalogue import TABLE_TOPICS
+from core.catalogue import TABLE_TOPICS
 
 pytestmark = pytest.mark.fault
 

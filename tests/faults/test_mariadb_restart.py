@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from offsets import Watermarks
 
-from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
+from core.catalogue import TABLE_KEYS, TABLE_TOPICS
 
 pytestmark = pytest.mark.fault
 
@@ -112,7 +112,7 @@ def test_mariadb_restarted_while_following_is_ridden_out(
         faults.stop(faults.stack.mariadb)
         faults.restore()
         figures["restart_seconds"] = round(time.monotonic() - started, 1)
-        live = run("ingestion.generate", "--live", "--rate", "500", "--count", "50")
+        live = run("standins.generate", "--live", "--rate", "500", "--count", "50")
         assert live.returncode == 0, live.stderr
         wait_for_delivery(checkpoint, fault_posts + 49, follower)
         follower.send_signal(signal.SIGINT)

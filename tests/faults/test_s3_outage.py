@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from landed import landed_lines
 
-from ingestion.catalogue import TABLE_TOPICS
+from core.catalogue import TABLE_TOPICS
 
 pytestmark = pytest.mark.fault
 

@@ -13,7 +13,7 @@ import pytest
 from landed import landed_lines
 from listeners import socket_inodes
 
-from ingestion.catalogue import TABLE_TOPICS
+from core.catalogue import TABLE_TOPICS
 
 pytestmark = pytest.mark.fault
 

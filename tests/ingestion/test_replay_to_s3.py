@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
+from core.catalogue import TABLE_KEYS, TABLE_TOPICS
 
 
 def test_replay_lands_exactly_the_source_rows(run, lane, source_rows):

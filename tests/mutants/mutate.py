@@ -24,11 +24,11 @@ from pathlib import Path
 
 from mutations import MUTANTS, Mutant
 
-from ingestion.catalogue import DEFAULT_SCHEMA
-from ingestion.dbt_project import DBT, PROJECT_FILES
-from ingestion.errors import ConfigurationError
-from ingestion.paths import OUTPUT, ROOT
-from ingestion.settings import Settings
+from core.catalogue import DEFAULT_SCHEMA
+from core.errors import ConfigurationError
+from core.paths import output_dir, project_root
+from core.settings import Settings
+from warehouse.dbt_project import DBT, PROJECT_FILES
 
 # A build or test of a few models takes a minute or two; far longer is a hung warehouse.
 DBT_TIMEOUT_S = 1800
@@ -55,7 +55,7 @@ class Project:
         self.env = env
         shutil.rmtree(root, ignore_errors=True)
         for part in PROJECT_FILES:
-            source = ROOT / part
+            source = project_root() / part
             if source.is_dir():
                 shutil.copytree(source, root / part)
             else:
@@ -63,7 +63,7 @@ class Project:
                 shutil.copy2(source, root / part)
 
     def restore(self, path: str) -> None:
-        shutil.copy2(ROOT / path, self.root / path)
+        shutil.copy2(project_root() / path, self.root / path)
 
     def mutate(self, mutant: Mutant) -> None:
         path = self.root / mutant.path
@@ -166,14 +166,16 @@ def main() -> int:
 def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="run only the mutants of these names")
-    parser.add_argument("--report", default=str(OUTPUT / "mutants.json"), help="JSON results")
+    parser.add_argument("--report", default=str(output_dir() / "mutants.json"), help="JSON results")
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
     if args.only and len(mutants) != len(set(args.only)):
         unknown = sorted(set(args.only) - {m.name for m in MUTANTS})
         print(f"error: no mutant named {', '.join(unknown)}", file=sys.stderr)
         return 2
-    project = Project(ROOT / "target" / "mutants" / "project", environment(Settings.load()))
+    project = Project(
+        project_root() / "target" / "mutants" / "project", environment(Settings.load())
+    )
     print(f"mutants: a clean build of the copy in {project.root}", file=sys.stderr, flush=True)
     baseline = project.dbt("build", "--full-refresh")
     broken = failed(baseline, "fail") + failed(baseline, "error")

@@ -14,9 +14,9 @@ from typing import Any
 from http_server import serving
 from playwright.sync_api import sync_playwright
 
-from ingestion.paths import OUTPUT
+from core.paths import output_dir
 
-SCREENSHOTS = OUTPUT / "screenshots"
+SCREENSHOTS = output_dir() / "screenshots"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

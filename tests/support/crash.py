@@ -8,8 +8,8 @@ import signal
 import subprocess
 import time
 
-from ingestion.net import port_open
-from ingestion.stack.service import Service
+from core.net import port_open
+from standins.stack.service import Service
 
 
 def kill(service: Service) -> None:

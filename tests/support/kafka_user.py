@@ -24,7 +24,7 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from ingestion.stack.kafka_access import SCRAM_ITERATIONS
+from standins.stack.kafka_access import SCRAM_ITERATIONS
 
 
 @dataclass

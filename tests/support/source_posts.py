@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ingestion.catalogue import TABLE_KEYS
+from core.catalogue import TABLE_KEYS
 
 
 def copy_posts(engine: sa.Engine, tables: Iterable[str], first: int, count: int) -> None:

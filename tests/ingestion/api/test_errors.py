@@ -13,7 +13,7 @@ from api_process import JSON_V2, running_api
 from api_summary import Summary, parse_summary
 from offsets import Watermarks
 
-from ingestion.catalogue import TABLE_TOPICS
+from core.catalogue import TABLE_TOPICS
 
 VALID = {"records": [{"key": 1, "value": {"a": 1}}]}
 

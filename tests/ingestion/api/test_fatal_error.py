@@ -22,12 +22,12 @@ from api_summary import parse_summary
 from confluent_kafka.admin import AclOperation
 from kafka_user import kafka_user
 
-from ingestion.api.errors import KAFKA_RETRIABLE_ERROR
 from ingestion.api.gateway import Gateway
-from ingestion.kafka_client import config_var
-from ingestion.stack.api import IngestApi
-from ingestion.stack.config import Credentials, Layout, StackConfig
+from ingestion.api.problems import KAFKA_RETRIABLE_ERROR
+from ingestion.clients.kafka import config_var
 from ingestion.topics import data_topic_names, topic_names
+from standins.stack.api_service import IngestApi
+from standins.stack.stack_config import Credentials, Layout, StackConfig
 
 REFUSED = "Cluster authorization failed"
 PATIENCE_S = 60.0  # the longest a new producer may wait once the right exists is 30 s

@@ -13,10 +13,10 @@ from pathlib import Path
 from api_process import records_in, running_api
 from api_summary import parse_summary
 
-from ingestion.paths import OUTPUT
+from core.paths import output_dir
 
 FUZZ_SECONDS = 45
-REPORT_DIR = OUTPUT / "api-fuzz"
+REPORT_DIR = output_dir() / "api-fuzz"
 
 
 def test_the_api_passes_schemathesis_and_loses_nothing(api_lane, tmp_path):

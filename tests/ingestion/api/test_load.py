@@ -13,7 +13,7 @@ from pathlib import Path
 from api_process import records_in, running_api
 from api_summary import Summary, parse_summary
 
-from ingestion.paths import OUTPUT
+from core.paths import output_dir
 
 REQUESTS = 1500
 RECORDS_PER_REQUEST = 100
@@ -49,8 +49,9 @@ def test_load_from_a_second_process_loses_nothing_and_holds_p99(api_lane):
         summary = api.stop()
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    OUTPUT.mkdir(exist_ok=True)
-    (OUTPUT / "api-load.json").write_text(json.dumps(figures, indent=2) + "\n")
+    output = output_dir()
+    output.mkdir(exist_ok=True)
+    (output / "api-load.json").write_text(json.dumps(figures, indent=2) + "\n")
 
     assert figures["failures"] == {}
     assert figures["requests_ok"] == REQUESTS, "the time limit cut the load short"

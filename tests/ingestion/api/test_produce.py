@@ -11,7 +11,7 @@ from api_process import running_api
 from api_summary import Summary, parse_summary
 from confluent_kafka.admin import AdminClient
 
-from ingestion.catalogue import TABLE_TOPICS
+from core.catalogue import TABLE_TOPICS
 from ingestion.emulate.publish import PRODUCER_DEFAULTS
 
 

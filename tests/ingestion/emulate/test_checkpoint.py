@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from ingestion.catalogue import TABLE_NAMES
+from core.catalogue import TABLE_NAMES
+from core.errors import ConfigurationError
 from ingestion.emulate.checkpoint import describe_positions, load_checkpoint, save_checkpoint
 from ingestion.emulate.source import BEFORE_FIRST_KEY
-from ingestion.errors import ConfigurationError
 
 PIN, GEO, USER = TABLE_NAMES
 

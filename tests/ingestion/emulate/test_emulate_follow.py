@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from source_posts import copy_posts
 
-from ingestion.catalogue import GEOLOCATIONS, POSTS, TABLE_TOPICS, USERS
+from core.catalogue import GEOLOCATIONS, POSTS, TABLE_TOPICS, USERS
 
 FIRST_LIVE_KEY = 11_154
 FOLLOW = ("--follow", "--poll-interval", "0.2")
@@ -101,18 +101,18 @@ def test_follow_sends_new_rows_until_stopped_and_resumes(run, lane, live_source,
     checkpoint = tmp_path / "follow.checkpoint"
     follower = follow(checkpoint)
     wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY - 1, writer=follower)
-    live = run("ingestion.generate", "--live", "--rate", "300", "--count", "300")
+    live = run("standins.generate", "--live", "--rate", "300", "--count", "300")
     assert live.returncode == 0, live.stderr
     wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY + 299, writer=follower)
     out, _ = stop(follower, signal.SIGINT)
     assert "11,454 posts read, 34,362 messages delivered, 0 failed" in out
 
     # Rows added while nothing follows are sent by the next run, after the checkpoint.
-    live = run("ingestion.generate", "--live", "--rate", "1000", "--count", "20")
+    live = run("standins.generate", "--live", "--rate", "1000", "--count", "20")
     assert live.returncode == 0, live.stderr
     follower = follow(checkpoint, "--resume")
     wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY + 319, writer=follower)
-    live = run("ingestion.generate", "--live", "--rate", "300", "--count", "30")
+    live = run("standins.generate", "--live", "--rate", "300", "--count", "30")
     assert live.returncode == 0, live.stderr
     wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY + 349, writer=follower)
     out, _ = stop(follower, signal.SIGTERM)
@@ -179,7 +179,7 @@ def test_follow_rides_out_its_database_sessions_killed(
         wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY - 1, writer=follower)
         # Waiting for rows: a worker per table, each with its session.
         assert kill_sessions(reader) >= 3
-        live = lane.start("ingestion.generate", "--live", "--rate", "200", "--count", "400")
+        live = lane.start("standins.generate", "--live", "--rate", "200", "--count", "400")
         # And while rows arrive.
         wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY + 100, writer=follower)
         assert kill_sessions(reader) >= 3
@@ -217,13 +217,13 @@ def test_follow_lets_an_alter_table_through(run, lane, live_source, follow, tmp_
         reached = saved_positions(checkpoint)["tables"][POSTS.name]
         assert reached < FIRST_LIVE_KEY - 1, "the follower read every row before the ALTER ended"
         wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY - 1, writer=follower)
-        live = run("ingestion.generate", "--live", "--rate", "500", "--count", "50")
+        live = run("standins.generate", "--live", "--rate", "500", "--count", "50")
         assert live.returncode == 0, live.stderr
         wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY + 49, writer=follower)
 
         assert alter(live_source, "DROP COLUMN `follow_probe`") < ALTER_S
         assert follower.poll() is None, "the follower ended"
-        live = run("ingestion.generate", "--live", "--rate", "500", "--count", "50")
+        live = run("standins.generate", "--live", "--rate", "500", "--count", "50")
         assert live.returncode == 0, live.stderr
         wait_for_checkpoint(checkpoint, FIRST_LIVE_KEY + 99, writer=follower)
         out, _ = stop(follower, signal.SIGINT)

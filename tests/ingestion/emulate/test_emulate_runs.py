@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 
 from source_posts import copy_posts
 
-from ingestion.catalogue import GEOLOCATIONS, POSTS, TABLE_TOPICS, USERS
-from ingestion.generate.rows import SOURCE_ROWS  # the default data set's posts
+from core.catalogue import GEOLOCATIONS, POSTS, TABLE_TOPICS, USERS
+from standins.generate.rows import SOURCE_ROWS  # the default data set's posts
 
 
 def keys_by_partition(messages):

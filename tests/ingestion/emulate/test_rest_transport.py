@@ -16,7 +16,7 @@ import requests
 from api_process import records_in, running_api
 from http_server import serving
 
-from ingestion.catalogue import TABLE_KEYS, TABLE_TOPICS
+from core.catalogue import TABLE_KEYS, TABLE_TOPICS
 
 OBJECT = re.compile(r".*/partition=(\d+)/[^/]+\.json")
 

@@ -8,7 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from ingestion.catalogue import TABLE_KEYS
+from core.catalogue import TABLE_KEYS
 from ingestion.emulate.source import (
     BEFORE_FIRST_KEY,
     fetch_post,

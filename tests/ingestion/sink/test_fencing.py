@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaError
 
-from ingestion.errors import FatalError
+from core.errors import FatalError
 from ingestion.sink.buffer import PartitionBuffer
 from ingestion.sink.sink import MAX_REJOINS, Rotation, S3Sink
 

@@ -1,0 +1,145 @@
+"""Connection settings: environment variables first, then the local stack's env file.
+
+`make up` writes `.local/stack.env` (at the repository's root) with `export NAME=value`
+lines. Every command reads a setting from the process environment and falls back to that
+file, so the same command works against the local stack with no setup and against cloud
+services with exported variables. A variable set to the empty string is unset, and hides
+the file's value: in a shell that sourced the file, `export S3_ENDPOINT_URL=` means AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import ConfigurationError
+from core.paths import default_state_dir
+
+STACK_ENV_VAR = "PINTEREST_STACK_ENV"
+STATE_DIR_VAR = "PINTEREST_STATE_DIR"
+LOWEST_PORT, HIGHEST_PORT = 1, 65535
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """Parse `export NAME=value` / `NAME=value` lines with shell quoting; ignore the rest."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        name, sep, raw = line.partition("=")
+        if not sep or not name.isidentifier():
+            continue
+        parts = shlex.split(raw, posix=True)
+        values[name] = parts[0] if parts else ""
+    return values
+
+
+def state_dir(environ: Mapping[str, str]) -> Path:
+    """The stack's state folder: $PINTEREST_STATE_DIR, else `.local` at the project's root."""
+    return Path(environ.get(STATE_DIR_VAR) or default_state_dir(environ)).resolve()
+
+
+def stack_env_path(environ: Mapping[str, str]) -> Path:
+    """$PINTEREST_STACK_ENV, else the `stack.env` the stack writes in its state folder."""
+    return Path(environ.get(STACK_ENV_VAR) or state_dir(environ) / "stack.env")
+
+
+def integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"must be an integer, got {text!r}") from None
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535, or a ValueError saying so: 0 would listen on any free port,
+    and a larger number on another port (the socket keeps its low 16 bits)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = None
+    if port is None or not LOWEST_PORT <= port <= HIGHEST_PORT:
+        raise ValueError(f"must be a port from {LOWEST_PORT} to {HIGHEST_PORT}, got {text!r}")
+    return port
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A read-only view over the environment with the stack file as fallback."""
+
+    # Not in the repr: they hold secrets.
+    environ: Mapping[str, str] = field(repr=False)
+    stack_file: Mapping[str, str] = field(repr=False)
+    stack_path: Path
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        path = stack_env_path(env)
+        try:
+            file_values = parse_env_file(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            file_values = {}
+        return cls(environ=dict(env), stack_file=file_values, stack_path=path)
+
+    def _value(self, name: str) -> str | None:
+        """The environment's value if the variable is set at all (so that an empty one hides
+        the file's), else the file's; empty is None."""
+        value = self.environ[name] if name in self.environ else self.stack_file.get(name)
+        return value or None
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        value = self._value(name)
+        return default if value is None else value
+
+    def first(self, *names: str) -> tuple[str, str] | None:
+        """The first of these settings that is set, as (name, value): the environment's before
+        the stack file's, so an exported general setting beats the stack's specific one."""
+        for name in sorted(names, key=lambda name: name not in self.environ):
+            value = self._value(name)
+            if value is not None:
+                return name, value
+        return None
+
+    @property
+    def state(self) -> Path:
+        return state_dir(self.environ)
+
+    def child_env(self) -> dict[str, str]:
+        """The environment for a command this one starts (dbt, or one of the pipeline's): the
+        stack file's values under the environment's, so it resolves every setting as this one
+        did, an empty variable included."""
+        return {**self.stack_file, **self.environ}
+
+    def require(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise ConfigurationError(
+                f"{name} is not set: export it, or run `make up` to start the local stack "
+                f"(which writes {self.stack_path})"
+            )
+        return value
+
+    def require_int(self, name: str, default: int | None = None) -> int:
+        return self._parsed(name, default, integer)
+
+    def require_port(self, name: str, default: int | None = None) -> int:
+        """A port setting, checked as a port option is."""
+        return self._parsed(name, default, port_number)
+
+    def _parsed(self, name: str, default: int | None, parse: Callable[[str], int]) -> int:
+        raw = self.get(name)
+        if raw is None:
+            if default is not None:
+                return default
+            raw = self.require(name)
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise ConfigurationError(f"{name} {exc}") from None
