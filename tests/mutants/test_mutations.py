@@ -24,3 +24,11 @@ def test_mutants_have_distinct_names_and_say_which_rule_they_break():
     names = [mutant.name for mutant in MUTANTS]
     assert len(names) == len(set(names))
     assert all(mutant.rule and mutant.select for mutant in MUTANTS)
+
+
+def test_the_docs_list_every_mutant_and_how_many_there_are():
+    # Issue 27 asks for the list in the docs; a mutant added without it went unlisted once.
+    page = (REPO / "docs" / "dbt-project.md").read_text()
+    unlisted = [mutant.name for mutant in MUTANTS if f"`{mutant.name}`" not in page]
+    assert unlisted == []
+    assert f"All {len(MUTANTS)} are killed" in page
