@@ -114,7 +114,7 @@
 {#- The lines of a source table's objects that this run reads, flagged as staging would drop
     them: malformed, or without a key (`key_column`, which must be an int), with their text
     values that are missing-value markers (`markers_found`, trimmed; staging makes them NULL).
-    For the audit of the landing (stg_pinterest__landed_objects), which holds every source
+    For the audit of the landing (audit_pinterest__landed_objects), which holds every source
     table; `markers` is the model's relation holding the markers as one array,
     `marker_values`. -#}
 {% macro landed_lines(table, key_column, markers='markers') -%}

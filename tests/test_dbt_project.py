@@ -161,6 +161,22 @@ def test_the_catalogue_of_source_tables_is_the_dbt_projects(manifest):
     assert {"source_table", *(f.name for f in fields(SourceAudit))} <= set(audit["columns"])
 
 
+def test_only_staging_and_the_landings_audit_read_the_sources(manifest):
+    """As dbt Labs' structure guide has it, staging alone calls `source()`; but for the
+    landing's audit, which counts the lines staging drops (in no staging model) and so reads
+    the landing itself."""
+    readers = {
+        node["name"]: node["fqn"][1]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and any(parent.startswith("source.") for parent in node["depends_on"]["nodes"])
+    }
+    assert readers == {
+        **{table.staging_model: "staging" for table in SOURCE_TABLES},
+        "audit_pinterest__landed_objects": "audit",
+    }
+
+
 def test_every_mart_declares_the_question_it_answers(manifest):
     asked = questions(manifest)
     marts = {

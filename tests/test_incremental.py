@@ -42,12 +42,12 @@ def relations(prefix: str) -> list[str]:
             "stg_pinterest__pins",
             "stg_pinterest__geolocations",
             "stg_pinterest__users",
-            "stg_pinterest__landed_objects",
         )
     ]
     return [
         *staging,
         f"{prefix}_intermediate.int_pinterest__posts_enriched",
+        f"{prefix}_audit.audit_pinterest__landed_objects",
         f"{prefix}_audit.audit_pinterest__source_tables",
         f"{prefix}_audit.audit_pinterest__markers",
         *(f"{prefix}_marts.{mart}" for mart in MARTS),
@@ -107,7 +107,7 @@ def test_incremental_runs_equal_the_full_refresh(run, contexts, lane, source_row
     )
     assert {category for _, category in warehouse.fetchall()} == {NEW_CATEGORY}
     # Every object the sink wrote is counted once by the landing's audit.
-    warehouse.execute(f"select count(*) from {lane.prefix}_staging.stg_pinterest__landed_objects")
+    warehouse.execute(f"select count(*) from {lane.prefix}_audit.audit_pinterest__landed_objects")
     objects = [key for key in lane.objects() if ".dlq/" not in key]
     assert warehouse.fetchall() == [(len(objects),)]
 

@@ -2,7 +2,7 @@ with
 
 landed_objects as (
 
-    select * from {{ ref('stg_pinterest__landed_objects') }}
+    select * from {{ ref('audit_pinterest__landed_objects') }}
 
 ),
 

@@ -27,7 +27,8 @@ USERS = "models/staging/stg_pinterest__users.sql"
 LANDING = "macros/landing.sql"
 ENRICHED = "models/intermediate/int_pinterest__posts_enriched.sql"
 POPULAR = "macros/most_popular.sql"
-STAGING = "path:models/staging+"
+# The staging models and the landing's audit, which reads the landing with the same macros.
+STAGING = "path:models/staging+ audit_pinterest__landed_objects+"
 SCALED_COUNT = """    try_cast(concat(
         regexp_extract({{ text }}, '^([0-9]+)', 1),
         rpad(left({{ fraction }}, {{ digits }}), {{ digits }}, '0')

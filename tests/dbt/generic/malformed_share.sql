@@ -1,5 +1,5 @@
 {#- Landed lines that staging drops, per source table, from the landed-objects audit
-    (`stg_pinterest__landed_objects`): malformed (kept whole in `_corrupt_record`) or without a
+    (`audit_pinterest__landed_objects`): malformed (kept whole in `_corrupt_record`) or without a
     key. Warns when there is any; fails (at var('malformed_severity')) when their share of a
     table's landed lines is above `max_share`. A row per source table; `failure_level` is 0
     when clean, 1 for the warning, 2 above the limit. -#}
