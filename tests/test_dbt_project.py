@@ -11,6 +11,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+import yaml
 from marts import MARTS
 
 from core.catalogue import AUDIT_MODEL, SOURCE_TABLES
@@ -100,6 +101,25 @@ def test_every_data_test_says_which_rows_it_checks(manifest):
     ]
     assert whole == []
     assert len(tests) > 70
+
+
+def test_a_column_description_written_twice_is_a_doc_block():
+    """A description shared by columns is written once, in a `{% docs %}` block of a
+    `_*__docs.md` file, and named in the YAML as `{{ doc("name") }}`, so that it changes in
+    one place (the rendered text is in the manifest: the test above reads it)."""
+    written: dict[str, list[str]] = {}
+    for path in sorted((REPO / "models").rglob("*.yml")):
+        document = yaml.safe_load(path.read_text())
+        tables = [
+            *document.get("models", []),
+            *(table for source in document.get("sources", []) for table in source["tables"]),
+        ]
+        for table in tables:
+            for column in table.get("columns", []):
+                text = " ".join(str(column.get("description", "")).split())
+                if text and "doc(" not in text:
+                    written.setdefault(text, []).append(f"{table['name']}.{column['name']}")
+    assert {text: where for text, where in written.items() if len(where) > 1} == {}
 
 
 def test_a_variable_set_empty_is_unset_for_dbt_too(tmp_path):
