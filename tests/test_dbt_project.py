@@ -103,11 +103,23 @@ def test_every_data_test_says_which_rows_it_checks(manifest):
     assert len(tests) > 70
 
 
-def test_a_column_description_written_twice_is_a_doc_block():
-    """A description shared by columns is written once, in a `{% docs %}` block of a
-    `_*__docs.md` file, and named in the YAML as `{{ doc("name") }}`, so that it changes in
-    one place (the rendered text is in the manifest: the test above reads it)."""
+def test_a_description_written_twice_is_a_doc_block():
+    """A description that columns or data tests share is written once, in a `{% docs %}` block
+    of a `_*__docs.md` file, and named in the YAML as `{{ doc("name") }}`, so that it changes
+    in one place (the rendered text is in the manifest, which the tests above read)."""
     written: dict[str, list[str]] = {}
+
+    def note(description: object, where: str) -> None:
+        text = " ".join(str(description or "").split())
+        if text and "doc(" not in text:
+            written.setdefault(text, []).append(where)
+
+    def note_tests(tests: list, where: str) -> None:
+        for test in tests:
+            if isinstance(test, dict):
+                ((name, arguments),) = test.items()
+                note((arguments or {}).get("description"), f"{where}:{name}")
+
     for path in sorted((REPO / "models").rglob("*.yml")):
         document = yaml.safe_load(path.read_text())
         tables = [
@@ -115,10 +127,11 @@ def test_a_column_description_written_twice_is_a_doc_block():
             *(table for source in document.get("sources", []) for table in source["tables"]),
         ]
         for table in tables:
+            note_tests(table.get("data_tests", []), table["name"])
             for column in table.get("columns", []):
-                text = " ".join(str(column.get("description", "")).split())
-                if text and "doc(" not in text:
-                    written.setdefault(text, []).append(f"{table['name']}.{column['name']}")
+                where = f"{table['name']}.{column['name']}"
+                note(column.get("description"), where)
+                note_tests(column.get("data_tests", []), where)
     assert {text: where for text, where in written.items() if len(where) > 1} == {}
 
 
