@@ -146,16 +146,23 @@ def _checked(
 
 def add_warehouse_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
     """Where dbt's relations are: the Spark Thrift Server and dbt's target schema (models in
-    <schema>_staging, _marts, ...)."""
+    <schema>_staging, _marts, ...). The server's options say which server they name
+    (--thrift-host, as its variable does): a command that reads the warehouse also reaches
+    Kafka, S3 or MySQL, and --host/--port are a server's own listen address (the api's)."""
     add_env_option(
-        parser, settings, "--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1"
+        parser,
+        settings,
+        "--thrift-host",
+        "SPARK_THRIFT_HOST",
+        "Spark Thrift Server host",
+        default="127.0.0.1",
     )
     add_env_option(
         parser,
         settings,
-        "--port",
+        "--thrift-port",
         "SPARK_THRIFT_PORT",
-        "Spark Thrift port",
+        "Spark Thrift Server port",
         default=10000,
         type=port,
     )

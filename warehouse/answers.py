@@ -20,7 +20,7 @@ def command(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
     asked = questions(load_manifest(settings))
-    connection = connect(args.host, args.port, Login.from_settings(settings))
+    connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     cursor = connection.cursor()
     for question in asked:
         table = read_mart(cursor, args.schema, question.mart, question.order_by)

@@ -162,7 +162,7 @@ def count_s3(args: argparse.Namespace, settings: Settings, ledgers: list[TableLe
 
 
 def count_dbt(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
-    connection = connect(args.host, args.port, Login.from_settings(settings))
+    connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     try:
         with contextlib.closing(connection.cursor()) as cursor:
             audit = read_audit(

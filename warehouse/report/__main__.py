@@ -69,10 +69,10 @@ def command(argv: list[str] | None = None) -> int:
     args = build_parser(settings).parse_args(argv)
     reconcile = load_reconcile(args.reconcile)
     target = args.target or (
-        f"local (Spark Thrift Server {args.host}:{args.port}, schema {args.schema})"
+        f"local (Spark Thrift Server {args.thrift_host}:{args.thrift_port}, schema {args.schema})"
     )
     asked = questions(load_manifest(settings))
-    connection = connect(args.host, args.port, Login.from_settings(settings))
+    connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     progress = Progress("report", total=len(asked) + 2, unit="queries")
     try:
         cursor = connection.cursor()
