@@ -61,7 +61,7 @@ class LiveConfig:
     duration: float | None
     schema: str
     topic_prefix: str
-    report: Path
+    output: Path
     state: Path
 
     @property
@@ -121,7 +121,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         type=identifier,
     )
     parser.add_argument(
-        "--report",
+        "--output",
         type=Path,
         default=output_dir() / "live.json",
         help="where to write every cycle's figures and the freshness as JSON "
@@ -151,7 +151,7 @@ def command(argv: list[str] | None = None) -> int:
         duration=args.duration,
         schema=orchestrated.schema,
         topic_prefix=orchestrated.topic_prefix,
-        report=args.report,
+        output=args.output,
         state=settings.state,
     )
     host, port = settings.require("SPARK_THRIFT_HOST"), settings.require_port("SPARK_THRIFT_PORT")
@@ -219,7 +219,7 @@ def command(argv: list[str] | None = None) -> int:
     print(
         f"live: {len(cycles)} builds, {len(freshness.enriched):,} new posts measured; "
         f"freshness in {ENRICHED}: {enriched or 'none measured'}; "
-        f"in every mart: {marts or 'none measured'}; figures in {config.report}"
+        f"in every mart: {marts or 'none measured'}; figures in {config.output}"
     )
     if error is not None:
         raise error
@@ -394,8 +394,8 @@ def write_report(
         "latencies_seconds": {ENRICHED: freshness.enriched, "every_mart": freshness.marts},
         "committed_and_enriched_at": [[round(c, 3), round(e, 3)] for c, e in freshness.timeline],
     }
-    config.report.parent.mkdir(parents=True, exist_ok=True)
-    config.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    config.output.parent.mkdir(parents=True, exist_ok=True)
+    config.output.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
