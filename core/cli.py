@@ -192,12 +192,19 @@ def add_kafka_options(
         "KAFKA_BOOTSTRAP_SERVERS",
         "Kafka bootstrap servers",
     )
+    add_topic_prefix_option(parser, settings, prefix_help)
+
+
+def add_topic_prefix_option(
+    parser: argparse.ArgumentParser, settings: Settings, help: str = "topic prefix"
+) -> None:
+    """--topic-prefix, from PINTEREST_TOPIC_PREFIX: every command that names topics."""
     add_env_option(
         parser,
         settings,
         "--topic-prefix",
         "PINTEREST_TOPIC_PREFIX",
-        prefix_help,
+        help,
         default=DEFAULT_TOPIC_PREFIX,
     )
 
