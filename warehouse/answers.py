@@ -7,10 +7,6 @@ from core.cli import EnvArgumentParser, add_warehouse_options
 from core.errors import run_cli
 from core.settings import Settings
 from core.text_table import text_table
-from warehouse.dbt_project import load_manifest
-from warehouse.questions import questions
-from warehouse.report.warehouse import read_mart
-from warehouse.thrift import Login, connect
 
 
 def command(argv: list[str] | None = None) -> int:
@@ -19,6 +15,12 @@ def command(argv: list[str] | None = None) -> int:
     add_warehouse_options(parser, settings)
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
+    # The warehouse's client loads only now: --help and a bad option answer at once.
+    from warehouse.dbt_project import load_manifest
+    from warehouse.questions import questions
+    from warehouse.report.warehouse import read_mart
+    from warehouse.thrift import Login, connect
+
     asked = questions(load_manifest(settings))
     connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     cursor = connection.cursor()

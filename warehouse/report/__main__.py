@@ -16,13 +16,6 @@ from core.errors import UserError, run_cli
 from core.paths import output_dir
 from core.progress import Progress
 from core.settings import Settings
-from warehouse.audit import read_audit
-from warehouse.dbt_project import load_manifest
-from warehouse.questions import questions
-from warehouse.report.charts import CHARTS
-from warehouse.report.page import Provenance, Question, render
-from warehouse.report.warehouse import count_posts, read_mart
-from warehouse.thrift import Login, connect
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -67,6 +60,15 @@ def load_reconcile(path: Path) -> dict[str, Any]:
 def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     args = build_parser(settings).parse_args(argv)
+    # The charts (Plotly) and the warehouse's client load only now: --help answers at once.
+    from warehouse.audit import read_audit
+    from warehouse.dbt_project import load_manifest
+    from warehouse.questions import questions
+    from warehouse.report.charts import CHARTS
+    from warehouse.report.page import Provenance, Question, render
+    from warehouse.report.warehouse import count_posts, read_mart
+    from warehouse.thrift import Login, connect
+
     reconcile = load_reconcile(args.reconcile)
     target = args.target or (
         f"local (Spark Thrift Server {args.thrift_host}:{args.thrift_port}, schema {args.schema})"
