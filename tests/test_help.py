@@ -8,6 +8,7 @@ The commands are pyproject.toml's [project.scripts], each also run as `python -m
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from core.paths import project_root
+from core.settings import EVERY_COMMAND, S3_CONNECTION, THRIFT_LOGIN, VARIABLES
 
 # What only a command's work needs, and what costs seconds to import.
 HEAVY = ("dagster", "dagster_dbt", "dagster_graphql", "dbt", "pyspark", "plotly", "fastapi")
@@ -35,6 +37,20 @@ with contextlib.redirect_stdout(out):
         code = exc.code
 print(json.dumps({"code": code, "usage": out.getvalue(), "modules": sorted(sys.modules)}))
 """
+
+
+# The settings a command reads without an option, which its --help must name: the S3
+# endpoint and keys were once named by none.
+READ_WITHOUT_OPTION = {
+    "ingestion.emulate": ("INGEST_API_KEY", "KAFKA_EMULATOR_CONFIG", "KAFKA_CLIENT_CONFIG"),
+    "ingestion.api": ("INGEST_API_KEY", "KAFKA_API_CONFIG", "KAFKA_CLIENT_CONFIG"),
+    "ingestion.sink": (*S3_CONNECTION, "KAFKA_SINK_CONFIG", "KAFKA_CLIENT_CONFIG"),
+    "warehouse.reconcile": (*S3_CONNECTION, "KAFKA_READER_CONFIG", *THRIFT_LOGIN),
+    "warehouse.answers": THRIFT_LOGIN,
+    "warehouse.report": THRIFT_LOGIN,
+    "standins.live": ("PINTEREST_DB_URL", "PINTEREST_DB_ADMIN_URL", *THRIFT_LOGIN),
+    "standins.stack": ("PINTEREST_TOPIC_PARTITIONS", "PINTEREST_KAFKA_BROKERS"),
+}
 
 
 def scripts() -> dict[str, str]:
@@ -70,6 +86,20 @@ def test_help_answers_without_the_heavy_modules(module, tmp_path):
     assert probe["usage"].startswith(f"usage: python -m {module}")
     loaded = sorted({name.split(".")[0] for name in probe["modules"]} & set(HEAVY))
     assert loaded == []
+    # Every option's variable ([env NAME]) and every setting read without an option (a line
+    # `  NAME  meaning` at the end) is named, and each is one docs/configuration.md describes.
+    text = probe["usage"]
+    named = re.findall(r"\[env ([A-Z0-9_]+)", " ".join(text.split())) + re.findall(
+        r"^  ([A-Z][A-Z0-9_]+) ", text, re.M
+    )
+    assert set(READ_WITHOUT_OPTION.get(module, ())) | set(EVERY_COMMAND) <= set(named)
+    documented = (project_root() / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert [name for name in named if f"`{name}`" not in documented] == []
+
+
+def test_every_variable_of_the_table_is_documented():
+    documented = (project_root() / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert [name for name in VARIABLES if f"`{name}`" not in documented] == []
 
 
 @pytest.mark.parametrize("script", sorted(scripts()))

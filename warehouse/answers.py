@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from core.cli import EnvArgumentParser, add_warehouse_options
 from core.errors import run_cli
-from core.settings import Settings
+from core.settings import THRIFT_LOGIN, Settings
 from core.text_table import text_table
 
 
 def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
-    parser = EnvArgumentParser(prog="python -m warehouse.answers", description=__doc__)
+    parser = EnvArgumentParser(
+        prog="python -m warehouse.answers", description=__doc__, variables=THRIFT_LOGIN
+    )
     add_warehouse_options(parser, settings)
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)

@@ -30,6 +30,7 @@ MIN_KEY_LENGTH = 16
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m ingestion.api",
+        variables=("INGEST_API_KEY", "KAFKA_API_CONFIG", "KAFKA_CLIENT_CONFIG"),
         description="Serve the Kafka REST Proxy v2 producer API (POST /topics/{topic}, "
         "GET /topics, GET /topics/{topic}, /openapi.json) in front of Kafka, and GET /health "
         "(200 when it can produce, else 503). Every request but GET /, GET /health and "

@@ -25,12 +25,27 @@ from core.cli import (
 )
 from core.errors import run_cli
 from core.paths import output_dir
-from core.settings import Settings
+from core.settings import THRIFT_LOGIN, Settings
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m standins.live",
+        # And those of the commands it starts: see their --help.
+        variables=(
+            "PINTEREST_DB_URL",
+            "PINTEREST_DB_ADMIN_URL",
+            "PINTEREST_TOPIC_PREFIX",
+            "S3_BUCKET",
+            "SINK_TOPICS_DIR",
+            "SINK_GROUP",
+            "SPARK_THRIFT_HOST",
+            "SPARK_THRIFT_PORT",
+            *THRIFT_LOGIN,
+            "DBT_PROFILES_DIR",
+            "PINTEREST_SENSOR_INTERVAL",
+            "PINTEREST_FULL_BUILD_CRON",
+        ),
         description="Run the pipeline continuously on the local stack: a live source, the "
         "emulator following it, the sink as a service and incremental dbt builds, with the "
         "freshness of each build. Ctrl-C stops everything in order.",

@@ -15,6 +15,13 @@ from standins.stack.lifecycle import Stack, down, status, up
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m standins.stack",
+        variables=(
+            "PINTEREST_TOPIC_PREFIX",
+            "PINTEREST_TOPIC_PARTITIONS",
+            "PINTEREST_KAFKA_BROKERS",
+            "PINTEREST_SPARK_WORKERS",
+            "S3_BUCKET",
+        ),
         description=(
             "Run the local stack on 127.0.0.1: MariaDB (port 3306), Kafka (9092; 9093 and 9094 "
             "its controller's and administrator's), SeaweedFS S3 (8333), the Spark Thrift Server "

@@ -15,11 +15,13 @@ from core.cli import EnvArgumentParser, add_warehouse_options
 from core.errors import UserError, run_cli
 from core.paths import output_dir
 from core.progress import Progress
-from core.settings import Settings
+from core.settings import THRIFT_LOGIN, Settings
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = EnvArgumentParser(prog="python -m warehouse.report", description=__doc__)
+    parser = EnvArgumentParser(
+        prog="python -m warehouse.report", description=__doc__, variables=THRIFT_LOGIN
+    )
 
     add_warehouse_options(parser, settings)
     parser.add_argument(
