@@ -18,12 +18,11 @@ def command(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
     # The warehouse's client loads only now: --help and a bad option answer at once.
-    from warehouse.dbt_project import load_manifest
-    from warehouse.questions import questions
+    from warehouse.questions import project_questions
     from warehouse.report.warehouse import read_mart
     from warehouse.thrift import Login, connect
 
-    asked = questions(load_manifest(settings))
+    asked = project_questions()
     connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     cursor = connection.cursor()
     for question in asked:

@@ -64,8 +64,7 @@ def command(argv: list[str] | None = None) -> int:
     args = build_parser(settings).parse_args(argv)
     # The charts (Plotly) and the warehouse's client load only now: --help answers at once.
     from warehouse.audit import read_audit
-    from warehouse.dbt_project import load_manifest
-    from warehouse.questions import questions
+    from warehouse.questions import project_questions
     from warehouse.report.charts import CHARTS
     from warehouse.report.page import Provenance, Question, render
     from warehouse.report.warehouse import count_posts, read_mart
@@ -75,7 +74,7 @@ def command(argv: list[str] | None = None) -> int:
     target = args.target or (
         f"local (Spark Thrift Server {args.thrift_host}:{args.thrift_port}, schema {args.schema})"
     )
-    asked = questions(load_manifest(settings))
+    asked = project_questions()
     connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     progress = Progress("report", total=len(asked) + 2, unit="queries")
     try:
