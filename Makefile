@@ -12,30 +12,36 @@ PACKAGES := core ingestion warehouse orchestration standins
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 
-.PHONY: help install up down status demo live report screenshots test lint bench bench-full bench-scale chaos mutants
+.PHONY: help install browser up down status demo live report screenshots test lint bench bench-full bench-scale chaos mutants
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 install: $(STAMP)  ## create .venv from requirements.lock (and the stack's packages and jars)
 
+browser:  ## install Chromium, which only the browser tests drive (make test and screenshots)
+	@# Debian's Chromium (Playwright downloads no browser here); make demo does without it.
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing chromium with apt-get for the browser tests (about a minute)"; \
+		apt-get update -qq && apt-get install -y --no-install-recommends chromium \
+		|| { echo "error: run: sudo apt-get install -y chromium"; exit 1; }; \
+	fi
+
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "error: Python 3.11 is required (python3.11 not found)"; exit 1; }
 	@# mysqlclient (the emulator's database driver) builds from source against these.
 	@if ! pkg-config --exists libmariadb 2>/dev/null || ! command -v gcc >/dev/null; then \
-		echo "installing libmariadb-dev, pkg-config and gcc with apt-get (mysqlclient builds against them)"; \
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends libmariadb-dev pkg-config gcc >/dev/null \
+		echo "installing libmariadb-dev, pkg-config and gcc with apt-get (mysqlclient builds against them; about a minute)"; \
+		apt-get update -qq && apt-get install -y --no-install-recommends libmariadb-dev pkg-config gcc \
 		|| { echo "error: run: sudo apt-get install -y libmariadb-dev pkg-config gcc"; exit 1; }; \
 	fi
-	@# The browser tests drive Debian's Chromium (Playwright downloads no browser here).
-	@if ! command -v chromium >/dev/null; then \
-		echo "installing chromium with apt-get (the browser tests open the report and the dbt docs in it)"; \
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null \
-		|| { echo "error: run: sudo apt-get install -y chromium"; exit 1; }; \
-	fi
+	@echo "creating $(VENV) with pip 26.3 (a few seconds)"
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.3
-	$(PY) -m pip install --quiet -r requirements.lock
+	@# Not --quiet: a line per package, so the minutes of a first install show their progress.
+	@echo "installing the Python packages of requirements.lock (a first install: 2-5 minutes)"
+	$(PY) -m pip install --progress-bar on -r requirements.lock
+	@echo "installing this project into $(VENV) (editable; a few seconds)"
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -80,7 +86,7 @@ report: up  ## the answers as charts in output/report/index.html (after `make de
 	$(PY) -m warehouse.reconcile || echo "reconcile found shortfalls; the report lists them"
 	$(PY) -m warehouse.report
 
-screenshots: up  ## regenerate docs/img/report.png and docs/img/lineage.png (browser tests)
+screenshots: up browser  ## regenerate docs/img/report.png and docs/img/lineage.png (browser tests)
 	@rm -rf output/screenshots
 	$(PY) -m pytest -q tests/warehouse/report/test_report.py -k "renders or lineage"
 	mkdir -p docs/img && cp output/screenshots/report.png output/screenshots/lineage.png docs/img/
@@ -117,7 +123,7 @@ mutants: demo  ## break each cleaning and analysis rule of the dbt project in tu
 # `make chaos`, which keeps CI under an hour; every other fault test runs here at small size.
 CHAOS_ONLY := --deselect tests/cluster/test_sink_group.py
 
-test: up lint  ## run the tests against the local stack (starts it if needed), all but the cluster's sink group (make chaos)
+test: up lint browser  ## run the tests against the local stack (starts it if needed), all but the cluster's sink group (make chaos)
 	@$(PY) -m pytest --durations=30 $(CHAOS_ONLY); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 

@@ -64,7 +64,7 @@ live = [
     str(args.rate),
     "--duration",
     str(args.minutes * 60),
-    "--report",
+    "--output",
     str(report),
 ]
 print(f"live for {args.minutes:g} minutes at {args.rate:g} posts/s in lane {name}", file=sys.stderr)

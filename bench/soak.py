@@ -88,7 +88,7 @@ live = subprocess.Popen(
         str(args.rate),
         "--duration",
         str(args.minutes * 60),
-        "--report",
+        "--output",
         str(report),
     ],
     cwd=REPO,

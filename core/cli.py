@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from core.catalogue import DEFAULT_SCHEMA, DEFAULT_TOPIC_PREFIX
-from core.settings import Settings, port_number
+from core.settings import EVERY_COMMAND, VARIABLES, Settings, port_number
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,27 @@ class BadSetting:
 
 class EnvArgumentParser(argparse.ArgumentParser):
     """An ArgumentParser that refuses a bad value of an option's variable in one line naming
-    the variable (argparse itself checks neither choices nor types of defaults by name)."""
+    the variable (argparse itself checks neither choices nor types of defaults by name), and
+    whose --help ends with the variables the command reads that no option names (`variables`,
+    and those of every command), each with its meaning from core.settings.VARIABLES."""
+
+    def __init__(self, *args: Any, variables: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Looked up now: a name missing from the table fails the command's --help, and its test.
+        self.variables = {name: VARIABLES[name] for name in [*variables, *EVERY_COMMAND]}
+
+    def format_help(self) -> str:
+        width = min(shutil.get_terminal_size().columns, 100) - 2
+        lines = textwrap.wrap(
+            "settings without an option, read from the environment, else from "
+            "$PINTEREST_STACK_ENV (.local/stack.env, which `make up` writes):",
+            width,
+        )
+        for name, meaning in self.variables.items():
+            lines += textwrap.wrap(
+                f"{name:<26} {meaning}", width, initial_indent="  ", subsequent_indent=" " * 29
+            )
+        return super().format_help() + "\n" + "\n".join(lines) + "\n"
 
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
@@ -146,16 +168,23 @@ def _checked(
 
 def add_warehouse_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
     """Where dbt's relations are: the Spark Thrift Server and dbt's target schema (models in
-    <schema>_staging, _marts, ...)."""
+    <schema>_staging, _marts, ...). The server's options say which server they name
+    (--thrift-host, as its variable does): a command that reads the warehouse also reaches
+    Kafka, S3 or MySQL, and --host/--port are a server's own listen address (the api's)."""
     add_env_option(
-        parser, settings, "--host", "SPARK_THRIFT_HOST", "Spark Thrift host", default="127.0.0.1"
+        parser,
+        settings,
+        "--thrift-host",
+        "SPARK_THRIFT_HOST",
+        "Spark Thrift Server host",
+        default="127.0.0.1",
     )
     add_env_option(
         parser,
         settings,
-        "--port",
+        "--thrift-port",
         "SPARK_THRIFT_PORT",
-        "Spark Thrift port",
+        "Spark Thrift Server port",
         default=10000,
         type=port,
     )
@@ -185,12 +214,19 @@ def add_kafka_options(
         "KAFKA_BOOTSTRAP_SERVERS",
         "Kafka bootstrap servers",
     )
+    add_topic_prefix_option(parser, settings, prefix_help)
+
+
+def add_topic_prefix_option(
+    parser: argparse.ArgumentParser, settings: Settings, help: str = "topic prefix"
+) -> None:
+    """--topic-prefix, from PINTEREST_TOPIC_PREFIX: every command that names topics."""
     add_env_option(
         parser,
         settings,
         "--topic-prefix",
         "PINTEREST_TOPIC_PREFIX",
-        prefix_help,
+        help,
         default=DEFAULT_TOPIC_PREFIX,
     )
 

@@ -16,11 +16,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import ConfigurationError
-from core.paths import default_state_dir
+from core.paths import PROJECT_DIR_VAR, default_state_dir
 
 STACK_ENV_VAR = "PINTEREST_STACK_ENV"
 STATE_DIR_VAR = "PINTEREST_STATE_DIR"
 LOWEST_PORT, HIGHEST_PORT = 1, 65535
+
+
+# The variables a command reads besides its options' (each option's --help names its own), with
+# what each means: a command's --help lists those it reads from here (core/cli.py), so the
+# text has one home; docs/configuration.md has every one of them (tests/core/test_cli.py).
+VARIABLES: dict[str, str] = {
+    "PINTEREST_DB_URL": "SQLAlchemy URL of the source database, read-only user",
+    "PINTEREST_DB_ADMIN_URL": "SQLAlchemy URL of a user that may create and load the tables",
+    "PINTEREST_TOPIC_PREFIX": "topic prefix: topics are <prefix>.pin, .geo, .user, .dlq",
+    "PINTEREST_TOPIC_PARTITIONS": "partitions per topic",
+    "PINTEREST_KAFKA_BROKERS": "Kafka brokers the stack starts: 1, or 3 for a cluster",
+    "PINTEREST_SPARK_WORKERS": "Spark workers the stack starts: 0 for local mode, or 1 to 8",
+    "S3_ENDPOINT_URL": "S3 endpoint; unset or empty for AWS S3",
+    "S3_BUCKET": "bucket of the raw landing",
+    "S3_REGION": "S3 region (default: us-east-1)",
+    "S3_ACCESS_KEY_ID": "S3 key id; unset to use the AWS default credential chain",
+    "S3_SECRET_ACCESS_KEY": "S3 secret key, with S3_ACCESS_KEY_ID",
+    "SINK_TOPICS_DIR": "top folder of the landing layout",
+    "SINK_GROUP": "the sink's consumer group",
+    "SPARK_THRIFT_HOST": "Spark Thrift Server host",
+    "SPARK_THRIFT_PORT": "Spark Thrift Server port",
+    "SPARK_THRIFT_USER": "who signs in to the Spark Thrift Server",
+    "SPARK_THRIFT_PASSWORD": "their password (without one, no sign-in is tried)",
+    "KAFKA_CLIENT_CONFIG": "librdkafka properties file for every role (SASL, TLS, MSK IAM)",
+    "KAFKA_EMULATOR_CONFIG": "librdkafka properties file of the emulator's Kafka user",
+    "KAFKA_API_CONFIG": "librdkafka properties file of the api's Kafka user",
+    "KAFKA_SINK_CONFIG": "librdkafka properties file of the sink's Kafka user",
+    "KAFKA_READER_CONFIG": "librdkafka properties file of the reader's (reconcile's) Kafka user",
+    "INGEST_API_KEY": "the ingestion API's key (the api checks it, the emulator sends it)",
+    "DBT_PROFILES_DIR": "folder of dbt's profiles.yml",
+    "DBT_SCHEMA": "dbt target schema (models in <schema>_staging, _marts, ...)",
+    "PINTEREST_SENSOR_INTERVAL": "seconds between the landing sensor's looks at S3",
+    "PINTEREST_FULL_BUILD_CRON": "when the daily full build runs (cron, UTC)",
+    STACK_ENV_VAR: "the settings file read as fallback (default: .local/stack.env)",
+    STATE_DIR_VAR: "where the local stack keeps its state (default: .local)",
+    PROJECT_DIR_VAR: "the project's root, where .local/ and output/ are",
+}
+# What every command reads: where its settings and state are.
+EVERY_COMMAND = (STACK_ENV_VAR, STATE_DIR_VAR, PROJECT_DIR_VAR)
+S3_CONNECTION = ("S3_ENDPOINT_URL", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
+THRIFT_LOGIN = ("SPARK_THRIFT_USER", "SPARK_THRIFT_PASSWORD")
 
 
 def parse_env_file(text: str) -> dict[str, str]:

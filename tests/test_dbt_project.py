@@ -17,7 +17,7 @@ from marts import MARTS
 from core.catalogue import AUDIT_MODEL, SOURCE_TABLES
 from core.errors import ConfigurationError
 from warehouse.audit import SourceAudit
-from warehouse.questions import questions
+from warehouse.questions import project_questions, questions
 
 REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -224,6 +224,11 @@ def test_every_mart_declares_the_question_it_answers(manifest):
         f"Task {n}" for n in (4, 5, 6, 6, *range(7, 12))
     ]
     assert all(question.question and question.order_by for question in asked)
+
+
+def test_the_yaml_and_the_manifest_ask_the_same_questions(manifest):
+    """answers and the report read the YAML, without dbt: the same as dbt's parse."""
+    assert project_questions() == questions(manifest)
 
 
 def test_an_ordering_that_is_not_a_list_of_columns_is_refused(manifest):

@@ -63,7 +63,8 @@ def test_no_two_modules_share_a_file_name():
 
 
 # The command boundary: where UserError is raised, and where the errors are defined.
-BOUNDARY = {"core/cli.py", "core/errors.py"}
+# The live runner is its __main__'s body, apart so that --help does not import Dagster.
+BOUNDARY = {"core/cli.py", "core/errors.py", "standins/live/runner.py"}
 
 
 def raised_names(path: Path) -> list[str]:

@@ -25,7 +25,7 @@ def default_outputs(tmp_path: Path) -> dict[str, Path]:
         "reconcile --output": reconcile_parser(settings).parse_args([]).output,
         "report --reconcile": report.reconcile,
         "report --output": report.output,
-        "live --report": live_parser(settings).parse_args([]).report,
+        "live --output": live_parser(settings).parse_args([]).output,
         "the report asset's counts": output_dir / "reconcile.json",
         "the report asset's page": output_dir / "report" / "index.html",
     }

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from core.cli import EnvArgumentParser, add_warehouse_options
 from core.errors import run_cli
-from core.settings import Settings
+from core.settings import THRIFT_LOGIN, Settings
 from core.text_table import text_table
-from warehouse.dbt_project import load_manifest
-from warehouse.questions import questions
-from warehouse.report.warehouse import read_mart
-from warehouse.thrift import Login, connect
 
 
 def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
-    parser = EnvArgumentParser(prog="python -m warehouse.answers", description=__doc__)
+    parser = EnvArgumentParser(
+        prog="python -m warehouse.answers", description=__doc__, variables=THRIFT_LOGIN
+    )
     add_warehouse_options(parser, settings)
     parser.add_argument("--limit", type=int, default=15, help="rows per answer (default: 15)")
     args = parser.parse_args(argv)
-    asked = questions(load_manifest(settings))
-    connection = connect(args.host, args.port, Login.from_settings(settings))
+    # The warehouse's client loads only now: --help and a bad option answer at once.
+    from warehouse.questions import project_questions
+    from warehouse.report.warehouse import read_mart
+    from warehouse.thrift import Login, connect
+
+    asked = project_questions()
+    connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     cursor = connection.cursor()
     for question in asked:
         table = read_mart(cursor, args.schema, question.mart, question.order_by)

@@ -5,11 +5,9 @@ under the state folder and parsed again when a project file changed."""
 from __future__ import annotations
 
 import fcntl
-import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from core.errors import ConfigurationError
 from core.paths import project_root
@@ -59,7 +57,3 @@ def manifest(settings: Settings) -> Path:
                 "after sourcing .local/stack.env to see why"
             )
     return path
-
-
-def load_manifest(settings: Settings) -> dict[str, Any]:
-    return json.loads(manifest(settings).read_text())

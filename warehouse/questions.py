@@ -1,14 +1,19 @@
 """The analysis questions (Tasks 4-11) as dbt declares them: each mart's YAML `meta` holds its
-task, its place in the list, its question and the ordering its rows are shown in. `answers`,
-the report and the tests read them here, from the parsed manifest."""
+task, its place in the list, its question and the ordering its rows are shown in. `answers`
+and the report read them from the project's YAML (project_questions: no dbt profile, no parse),
+the tests also from the parsed manifest, which holds the same `meta`."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
+import yaml
+
 from core.errors import ConfigurationError
+from core.paths import project_root
 
 # A list of columns, each optionally descending: all an ordering may be, since it is put
 # into SQL as it is.
@@ -47,3 +52,25 @@ def questions(manifest: Mapping[str, Any]) -> list[Question]:
             )
         found[position] = Question(f"Task {task}", str(meta["question"]), node["name"], order_by)
     return [found[position] for position in sorted(found)]
+
+
+def project_questions(root: Path | None = None) -> list[Question]:
+    """The questions as the models' YAML files declare them (`meta`, or `config: meta`), read
+    without dbt: a command that shows them needs no profile and no `dbt parse`."""
+    root = root or project_root()
+    nodes: dict[str, Any] = {}
+    for path in sorted((root / "models").rglob("*.yml")):
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigurationError(f"cannot read {path}: {exc}") from None
+        for model in document.get("models") or []:
+            config = model.get("config") or {}
+            meta = {**(model.get("meta") or {}), **(config.get("meta") or {})}
+            nodes[f"model.{model['name']}"] = {
+                "resource_type": "model",
+                "name": model["name"],
+                "original_file_path": str(path.relative_to(root)),
+                "config": {"meta": meta},
+            }
+    return questions({"nodes": nodes})

@@ -11,8 +11,6 @@ import logging
 import sys
 from pathlib import Path
 
-import uvicorn
-
 from core.cli import (
     EnvArgumentParser,
     add_env_option,
@@ -24,10 +22,6 @@ from core.cli import (
 from core.errors import UserError, run_cli
 from core.net import port_open
 from core.settings import Settings
-from ingestion.api.app import ApiSettings, Counters, create_app
-from ingestion.api.gateway import Gateway
-from ingestion.api.problems import ApiError
-from ingestion.clients.kafka import client_config
 
 DEFAULT_PORT = 8082  # the REST Proxy's
 MIN_KEY_LENGTH = 16
@@ -36,6 +30,7 @@ MIN_KEY_LENGTH = 16
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m ingestion.api",
+        variables=("INGEST_API_KEY", "KAFKA_API_CONFIG", "KAFKA_CLIENT_CONFIG"),
         description="Serve the Kafka REST Proxy v2 producer API (POST /topics/{topic}, "
         "GET /topics, GET /topics/{topic}, /openapi.json) in front of Kafka, and GET /health "
         "(200 when it can produce, else 503). Every request but GET /, GET /health and "
@@ -99,6 +94,14 @@ def command(argv: list[str] | None = None) -> int:
     parser = build_parser(settings)
     args = parser.parse_args(argv)
     require_kafka(parser, args)
+    # The server and Kafka's client load only now: --help and a bad option answer at once.
+    import uvicorn
+
+    from ingestion.api.app import ApiSettings, Counters, create_app
+    from ingestion.api.gateway import Gateway
+    from ingestion.api.problems import ApiError
+    from ingestion.clients.kafka import client_config
+
     api_settings = ApiSettings(
         api_key=api_key(settings, args.api_key_file),
         topic_prefix=args.topic_prefix,

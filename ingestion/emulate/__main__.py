@@ -50,6 +50,7 @@ DEFAULT_POLL_INTERVAL_S = 1.0
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m ingestion.emulate",
+        variables=("INGEST_API_KEY", "KAFKA_EMULATOR_CONFIG", "KAFKA_CLIENT_CONFIG"),
         description="Stream the source database's posts into Kafka: each post's three rows "
         "go to <prefix>.pin, <prefix>.geo and <prefix>.user, keyed by the post key.",
     )

@@ -20,7 +20,7 @@ from core.cli import (
 )
 from core.errors import UserError, run_cli
 from core.progress import Progress
-from core.settings import Settings
+from core.settings import S3_CONNECTION, Settings
 from core.stopping import StopRequest
 from ingestion.clients.kafka import (
     check_reachable,
@@ -37,6 +37,7 @@ from ingestion.topics import DLQ_SUFFIX, sink_group, sink_topics_regex
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m ingestion.sink",
+        variables=(*S3_CONNECTION, "KAFKA_SINK_CONFIG", "KAFKA_CLIENT_CONFIG"),
         description="Land Kafka topics in S3 as <topics-dir>/<topic>/partition=<p>/"
         "<topic>+<p>+<start offset>.json objects, one record per line, exactly once.",
     )

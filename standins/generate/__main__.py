@@ -90,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db-url",
         metavar="URL",
-        help=f"SQLAlchemy URL of an account that may create and fill the tables "
-        f"(default: the {ADMIN_URL_SETTING} setting)",
+        help="SQLAlchemy URL of an account that may create and fill the tables "
+        f"[env {ADMIN_URL_SETTING}; default: from ${ADMIN_URL_SETTING}]",
     )
     return parser
 

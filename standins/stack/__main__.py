@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import argparse
 
+from core.cli import EnvArgumentParser, add_env_option, add_topic_prefix_option
 from core.errors import run_cli
 from core.settings import Settings
+from ingestion.topics import sink_group
 from standins.stack.lifecycle import Stack, down, status, up
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = EnvArgumentParser(
         prog="python -m standins.stack",
+        variables=(
+            "PINTEREST_TOPIC_PREFIX",
+            "PINTEREST_TOPIC_PARTITIONS",
+            "PINTEREST_KAFKA_BROKERS",
+            "PINTEREST_SPARK_WORKERS",
+            "S3_BUCKET",
+        ),
         description=(
             "Run the local stack on 127.0.0.1: MariaDB (port 3306), Kafka (9092; 9093 and 9094 "
             "its controller's and administrator's), SeaweedFS S3 (8333), the Spark Thrift Server "
@@ -27,7 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "Thrift server."
         ),
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=EnvArgumentParser
+    )
     start = commands.add_parser(
         "up", help="install what is missing, start the stack, write stack.env"
     )
@@ -48,18 +59,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "the topics of PINTEREST_TOPIC_PREFIX. Run this to use another prefix."
         ),
     )
-    access.add_argument("--topic-prefix", required=True, help="prefix of the topics")
-    access.add_argument(
+    add_topic_prefix_option(access, settings, "prefix of the topics")
+    add_env_option(
+        access,
+        settings,
         "--group",
-        help="the sink's consumer group (default: <prefix>-s3-sink, and any group "
-        "starting with it)",
+        "SINK_GROUP",
+        "the sink's consumer group (and any group starting with it)",
+        derived=sink_group("<prefix>"),
     )
-    return parser.parse_args(argv)
+    return parser
 
 
 def command(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    stack = Stack.from_settings(Settings.load())
+    # Resolved once: the options' defaults and the stack's configuration come from the same.
+    settings = Settings.load()
+    args = build_parser(settings).parse_args(argv)
+    stack = Stack.from_settings(settings)
     if args.command == "up":
         up(stack, print, orchestrator=args.orchestrator)
     elif args.command == "down":

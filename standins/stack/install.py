@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +25,7 @@ def apt_install(packages: list[str], log_path: Path) -> None:
             f"{wanted} not installed and apt-get is missing: install it by hand"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    say(f"installing {wanted} with apt-get (about a minute; log: {log_path})")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         for argv in (
@@ -65,18 +68,39 @@ def maven_jars(pom: Path, target: Path, log_path: Path) -> Path:
     if target.exists():
         shutil.rmtree(target)
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    # Not -q: the log shows each step; -ntp: without a line per transferred kilobyte.
     argv = [
         "mvn",
         "-B",
-        "-q",
+        "-ntp",
         "-f",
         str(pom),
         "dependency:copy-dependencies",
         f"-DoutputDirectory={target}",
         "-DincludeScope=runtime",
     ]
+    what = f"the jars of {pom.parent.name}"
+    say(f"resolving {what} with Maven (a first run: a few minutes; log: {log_path})")
+    started = time.monotonic()
     with log_path.open("ab") as log:
-        if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT).returncode:
+        maven = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        while True:
+            try:
+                code = maven.wait(PROGRESS_EVERY_S)
+                break
+            except subprocess.TimeoutExpired:  # Maven copies the jars only at its end
+                say(f"resolving {what}: {time.monotonic() - started:.0f} s so far")
+        if code:
             raise FatalError(f"Maven could not resolve the jars of {pom.name}; see {log_path}")
+    say(f"resolved {what} in {time.monotonic() - started:.0f} s")
     stamp.write_text(digest + "\n")
     return target
+
+
+# A wait this long gets a line saying it still moves.
+PROGRESS_EVERY_S = 10.0
+
+
+def say(line: str) -> None:
+    """A line on stderr about a long install step (the stack's other output is on stdout)."""
+    print(f"stack: {line}", file=sys.stderr, flush=True)

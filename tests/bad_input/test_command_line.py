@@ -77,19 +77,19 @@ CASES = {
     ),
     "answers: port that is not a number": Case(
         "warehouse.answers",
-        ("--port", "many"),
+        ("--thrift-port", "many"),
         2,
-        ("--port", "must be a port from 1 to 65535, got 'many'"),
+        ("--thrift-port", "must be a port from 1 to 65535, got 'many'"),
     ),
     "answers: SPARK_THRIFT_PORT that is not a number": Case(
         "warehouse.answers",
         (),
         2,
-        ("SPARK_THRIFT_PORT='many'", "must be a port from 1 to 65535", "or pass --port"),
+        ("SPARK_THRIFT_PORT='many'", "must be a port from 1 to 65535", "or pass --thrift-port"),
         env={"SPARK_THRIFT_PORT": "many"},
     ),
     "answers: unreachable Spark": Case(
-        "warehouse.answers", ("--port", "1"), 1, ("cannot reach the Spark Thrift Server",)
+        "warehouse.answers", ("--thrift-port", "1"), 1, ("cannot reach the Spark Thrift Server",)
     ),
     "answers: marts not built": Case(
         "warehouse.answers",

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 BAD = ["0", "65536", "99999", "x"]
-FLAGGED = ["ingestion.api", "warehouse.answers", "warehouse.reconcile", "warehouse.report"]
+# Each command's port flag: the api's listen port, the others' Spark Thrift Server.
+FLAGGED = {
+    "ingestion.api": "--port",
+    "warehouse.answers": "--thrift-port",
+    "warehouse.reconcile": "--thrift-port",
+    "warehouse.report": "--thrift-port",
+}
 
 
 def run(module: str, args: list[str], env: dict[str, str], tmp_path: Path):
@@ -46,8 +52,9 @@ def error_line(result: subprocess.CompletedProcess[str], code: int) -> str:
 @pytest.mark.parametrize("value", BAD)
 @pytest.mark.parametrize("module", FLAGGED)
 def test_a_port_flag_out_of_range_is_refused(module, value, tmp_path):
-    line = error_line(run(module, ["--port", value], {}, tmp_path), 2)
-    assert line.endswith(f"error: argument --port: must be a port from 1 to 65535, got {value!r}")
+    flag = FLAGGED[module]
+    line = error_line(run(module, [flag, value], {}, tmp_path), 2)
+    assert line.endswith(f"error: argument {flag}: must be a port from 1 to 65535, got {value!r}")
 
 
 @pytest.mark.parametrize(
@@ -57,7 +64,7 @@ def test_a_port_flag_out_of_range_is_refused(module, value, tmp_path):
 def test_a_port_variable_out_of_range_is_refused_naming_it(module, variable, tmp_path):
     line = error_line(run(module, [], {variable: "99999"}, tmp_path), 2)
     assert f"{variable}='99999' must be a port from 1 to 65535" in line
-    assert line.endswith("(or pass --port)")
+    assert line.endswith(f"(or pass {FLAGGED[module]})")
 
 
 @pytest.mark.parametrize("value", BAD)

@@ -9,7 +9,7 @@ Each mutant is tried in two steps, the second only if the first lets it through:
 A mutant is killed when a test fails; a mutant that makes dbt err is reported as invalid (a
 mutant must break a rule, not the SQL). Exit 0 only when every mutant is killed.
 
-Usage: python tests/mutants/mutate.py [--only NAME ...] [--report PATH]"""
+Usage: python tests/mutants/mutate.py [--only NAME ...] [--output PATH]"""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def main() -> int:
 def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="run only the mutants of these names")
-    parser.add_argument("--report", default=str(output_dir() / "mutants.json"), help="JSON results")
+    parser.add_argument("--output", default=str(output_dir() / "mutants.json"), help="JSON results")
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
     if args.only and len(mutants) != len(set(args.only)):
@@ -200,7 +200,7 @@ def run() -> int:
             file=sys.stderr,
             flush=True,
         )
-    report = Path(args.report)
+    report = Path(args.output)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps([o.__dict__ for o in outcomes], indent=2) + "\n")
     survivors = [o.name for o in outcomes if o.verdict != "killed"]

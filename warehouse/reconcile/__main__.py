@@ -25,7 +25,7 @@ from core.cli import (
 from core.errors import run_cli
 from core.paths import output_dir
 from core.progress import Progress
-from core.settings import Settings
+from core.settings import S3_CONNECTION, THRIFT_LOGIN, Settings
 from core.text_table import text_table
 from ingestion.clients.kafka import check_reachable, client_config, config_source
 from ingestion.clients.mysql import open_engine
@@ -55,6 +55,7 @@ COLUMNS = [
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = EnvArgumentParser(
         prog="python -m warehouse.reconcile",
+        variables=(*S3_CONNECTION, "KAFKA_READER_CONFIG", "KAFKA_CLIENT_CONFIG", *THRIFT_LOGIN),
         description="Count every source table's records at each stage: MySQL rows, Kafka "
         "records (and those the sink has not reached), lines landed in S3, dead-lettered "
         "records, and what dbt staging kept, dropped as malformed or keyless, and folded as "
@@ -162,7 +163,7 @@ def count_s3(args: argparse.Namespace, settings: Settings, ledgers: list[TableLe
 
 
 def count_dbt(args: argparse.Namespace, settings: Settings, ledgers: list[TableLedger]) -> None:
-    connection = connect(args.host, args.port, Login.from_settings(settings))
+    connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     try:
         with contextlib.closing(connection.cursor()) as cursor:
             audit = read_audit(

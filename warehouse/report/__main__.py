@@ -15,18 +15,13 @@ from core.cli import EnvArgumentParser, add_warehouse_options
 from core.errors import UserError, run_cli
 from core.paths import output_dir
 from core.progress import Progress
-from core.settings import Settings
-from warehouse.audit import read_audit
-from warehouse.dbt_project import load_manifest
-from warehouse.questions import questions
-from warehouse.report.charts import CHARTS
-from warehouse.report.page import Provenance, Question, render
-from warehouse.report.warehouse import count_posts, read_mart
-from warehouse.thrift import Login, connect
+from core.settings import THRIFT_LOGIN, Settings
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = EnvArgumentParser(prog="python -m warehouse.report", description=__doc__)
+    parser = EnvArgumentParser(
+        prog="python -m warehouse.report", description=__doc__, variables=THRIFT_LOGIN
+    )
 
     add_warehouse_options(parser, settings)
     parser.add_argument(
@@ -67,12 +62,20 @@ def load_reconcile(path: Path) -> dict[str, Any]:
 def command(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     args = build_parser(settings).parse_args(argv)
+    # The charts (Plotly) and the warehouse's client load only now: --help answers at once.
+    from warehouse.audit import read_audit
+    from warehouse.questions import project_questions
+    from warehouse.report.charts import CHARTS
+    from warehouse.report.page import Provenance, Question, render
+    from warehouse.report.warehouse import count_posts, read_mart
+    from warehouse.thrift import Login, connect
+
     reconcile = load_reconcile(args.reconcile)
     target = args.target or (
-        f"local (Spark Thrift Server {args.host}:{args.port}, schema {args.schema})"
+        f"local (Spark Thrift Server {args.thrift_host}:{args.thrift_port}, schema {args.schema})"
     )
-    asked = questions(load_manifest(settings))
-    connection = connect(args.host, args.port, Login.from_settings(settings))
+    asked = project_questions()
+    connection = connect(args.thrift_host, args.thrift_port, Login.from_settings(settings))
     progress = Progress("report", total=len(asked) + 2, unit="queries")
     try:
         cursor = connection.cursor()

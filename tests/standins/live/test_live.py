@@ -30,7 +30,7 @@ def wait_for_line(stream, text: str, timeout: float, seen: list[str]) -> None:
 def test_live_builds_then_stops_in_order_on_ctrl_c(run, lane, live_source, warehouse, tmp_path):
     report = tmp_path / "live.json"
     env = {**lane.dbt_env, "LIVE_ROTATE_MS": "1000"}
-    args = ["--rate", "20", "--poll-interval", "0.5", "--report", str(report)]
+    args = ["--rate", "20", "--poll-interval", "0.5", "--output", str(report)]
     live = subprocess.Popen(
         [sys.executable, "-m", "standins.live", *args],
         cwd=lane.repo,

@@ -63,3 +63,20 @@ def test_status_from_a_subfolder_finds_the_stack(stack):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("running (pid") == 5
     assert not (project_root() / "models" / ".local").exists()
+
+
+def test_grant_takes_the_prefix_and_group_in_force(tmp_path):
+    """`grant` defaults from PINTEREST_TOPIC_PREFIX and SINK_GROUP, as every command's
+    --topic-prefix and --group do; a flag still wins."""
+    from core.settings import Settings
+    from standins.stack.__main__ import build_parser
+
+    environ = {
+        "PINTEREST_STACK_ENV": str(tmp_path / "absent.env"),
+        "PINTEREST_TOPIC_PREFIX": "lane7",
+        "SINK_GROUP": "lane7-sinks",
+    }
+    parser = build_parser(Settings.load(environ))
+    given = parser.parse_args(["grant"])
+    assert (given.topic_prefix, given.group) == ("lane7", "lane7-sinks")
+    assert parser.parse_args(["grant", "--topic-prefix", "other"]).topic_prefix == "other"

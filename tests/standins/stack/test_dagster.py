@@ -12,7 +12,7 @@ import pytest
 
 from core.catalogue import DEFAULT_SCHEMA
 from core.settings import Settings
-from standins.live.__main__ import live_environment
+from standins.live.runner import live_environment
 from standins.stack.lifecycle import Stack
 
 STACK_ENV = """\
