@@ -37,13 +37,13 @@ VARIABLES: dict[str, str] = {
     "S3_BUCKET": "bucket of the raw landing",
     "S3_REGION": "S3 region (default: us-east-1)",
     "S3_ACCESS_KEY_ID": "S3 key id; unset to use the AWS default credential chain",
-    "S3_SECRET_ACCESS_KEY": "S3 secret key, with S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY": "S3 secret key, with S3_ACCESS_KEY_ID",  # pragma: allowlist secret
     "SINK_TOPICS_DIR": "top folder of the landing layout",
     "SINK_GROUP": "the sink's consumer group",
     "SPARK_THRIFT_HOST": "Spark Thrift Server host",
     "SPARK_THRIFT_PORT": "Spark Thrift Server port",
     "SPARK_THRIFT_USER": "who signs in to the Spark Thrift Server",
-    "SPARK_THRIFT_PASSWORD": "their password (without one, no sign-in is tried)",
+    "SPARK_THRIFT_PASSWORD": "their password (none: no sign-in)",  # pragma: allowlist secret
     "KAFKA_CLIENT_CONFIG": "librdkafka properties file for every role (SASL, TLS, MSK IAM)",
     "KAFKA_EMULATOR_CONFIG": "librdkafka properties file of the emulator's Kafka user",
     "KAFKA_API_CONFIG": "librdkafka properties file of the api's Kafka user",
