@@ -223,6 +223,8 @@ def corpus(contexts, settings, run, source_rows):
             "build",
             "--select",
             "+staging",
+            # The landing's audit, which the malformed-share test reads.
+            "audit_pinterest__landed_objects",
             "--exclude",
             "test_type:unit",
             "--vars",
