@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 DEMO_ROWS ?= 11154
 # The project's Python packages, each importing only those to its left (tests/test_layout.py).
-PACKAGES := core ingestion warehouse orchestration standins
+PACKAGES := core ingestion warehouse streaming orchestration standins
 # dbt with the stack's settings (DBT_PROFILES_DIR and the rest) from .local/stack.env.
 DBT := set -a && . .local/stack.env && set +a && $(VENV)/bin/dbt
 

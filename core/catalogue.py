@@ -12,6 +12,8 @@ DEFAULT_TOPIC_PREFIX = "pinterest"
 DEFAULT_SCHEMA = "pinterest"
 # dbt's audit of the landing and staging, one row per source table (`<schema>_audit.<model>`).
 AUDIT_MODEL = "audit_pinterest__source_tables"
+# The landing's audit, one row per landed object: what staging has read of each partition.
+LANDED_OBJECTS_MODEL = "audit_pinterest__landed_objects"
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 # The project's packages: the loggers under them are ours.
-OUR_PACKAGES = frozenset({"core", "ingestion", "warehouse", "orchestration", "standins"})
+OUR_PACKAGES = frozenset(
+    {"core", "ingestion", "warehouse", "streaming", "orchestration", "standins"}
+)
 
 
 def _ours(record: logging.LogRecord) -> bool:

@@ -47,7 +47,11 @@
     model of one `dbt build`. Incremental models downstream find what changed by it, and the
     tests of an incremental model the rows they have not checked yet (macros/test_scope.sql). -#}
 {% macro staged_at() -%}
-    {{ timestamp_literal(run_started_at) }}
+    {%- if hot_path_batch() -%}
+        current_timestamp()
+    {%- else -%}
+        {{ timestamp_literal(run_started_at) }}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -60,7 +64,7 @@
     `holds` restricts the model's own rows when it stages several sources. -#}
 {% macro landed_since_last_run(file_path, holds='true') -%}
     {%- set offset = landed_offset(file_path) -%}
-    {%- if not is_incremental() -%}
+    {%- if hot_path_batch() or not is_incremental() -%}
         {{ offset }} is not null
     {%- else -%}
         {{ offset }} > {{ last_offset_held(file_path, holds) }}

@@ -52,9 +52,18 @@
 {% endmacro %}
 
 
-{#- Columns that the landing adds to the JSON fields: not part of the JSON schema. -#}
-{% macro landing_columns() %}
-    {{ return(['_corrupt_record', 'partition', '_landed_file']) }}
+{#- The JSON schema of a source table's objects: its columns but those its view adds, the
+    corrupt-record column included (last, as a string). -#}
+{% macro landing_json_columns(source_node) %}
+    {%- set options = source_node.meta.json_options -%}
+    {%- set corrupt = options.columnNameOfCorruptRecord -%}
+    {%- set skipped = source_node.meta.added_by_landing + [corrupt] -%}
+    {%- set columns = [] -%}
+    {%- for column in source_node.columns.values() if column.name not in skipped -%}
+        {%- do columns.append('`' ~ column.name ~ '` ' ~ column.data_type) -%}
+    {%- endfor -%}
+    {%- do columns.append('`' ~ corrupt ~ '` string') -%}
+    {{ return(columns) }}
 {% endmacro %}
 
 
@@ -67,10 +76,6 @@
     {%- set schema = source_node.schema -%}
     {%- set files_table = schema ~ '.' ~ source_node.name ~ '_files' -%}
     {%- set view = schema ~ '.' ~ source_node.name -%}
-    {%- set json_columns = [] -%}
-    {%- for column in source_node.columns.values() if column.name not in landing_columns() -%}
-        {%- do json_columns.append('`' ~ column.name ~ '` ' ~ column.data_type) -%}
-    {%- endfor -%}
     {#- Every object under the topic's folder, `partition=<p>/` folders included, rather than a
         table partitioned by them: an empty or missing landing reads as no lines (a
         partitioned table's repair fails on it), and new partitions need no repair. -#}
@@ -78,14 +83,28 @@
         'create schema if not exists ' ~ schema,
         'drop view if exists ' ~ view,
         'drop table if exists ' ~ files_table,
-        'create table ' ~ files_table ~ ' (' ~ json_columns | join(', ')
-            ~ ', _corrupt_record string)'
-            ~ " using json options (mode 'PERMISSIVE', columnNameOfCorruptRecord '_corrupt_record',"
-            ~ " recursiveFileLookup 'true', pathGlobFilter '*.json')"
+        'create table ' ~ files_table ~ ' (' ~ landing_json_columns(source_node) | join(', ')
+            ~ ') using json options (' ~ json_options_sql(source_node.meta.json_options)
+            ~ ", recursiveFileLookup 'true', pathGlobFilter '*.json')"
             ~ " location '" ~ location ~ "'",
-        'create view ' ~ view ~ ' as select *, '
-            ~ landed_partition('_metadata.file_path') ~ ' as `partition`,'
-            ~ ' _metadata.file_path as _landed_file from ' ~ files_table,
+        'create view ' ~ view ~ ' as select *, ' ~ landed_file_columns('_metadata.file_path')
+            ~ ' from ' ~ files_table,
     ] -%}
     {{ return(statements) }}
 {% endmacro %}
+
+
+{#- What the view over a source table's objects adds to each line: the object it came from and
+    the Kafka partition its name carries. The streaming hot path adds them the same way. -#}
+{% macro landed_file_columns(file_path) -%}
+    {{ landed_partition(file_path) }} as `partition`, {{ file_path }} as _landed_file
+{%- endmacro %}
+
+
+{% macro json_options_sql(options) -%}
+    {%- set pairs = [] -%}
+    {%- for key, value in options.items() -%}
+        {%- do pairs.append(key ~ " '" ~ value ~ "'") -%}
+    {%- endfor -%}
+    {{ return(pairs | join(', ')) }}
+{%- endmacro %}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # Left to right: each package may import the packages to its left, never those to its right.
-LAYERS = ["core", "ingestion", "warehouse", "orchestration", "standins"]
+LAYERS = ["core", "ingestion", "warehouse", "streaming", "orchestration", "standins"]
 # The files every package has by convention.
 SHARED_NAMES = {"__init__.py", "__main__.py"}
 

@@ -129,6 +129,7 @@ class SparkThrift(Service):
 
     def _defaults(self) -> dict[str, str]:
         home, config = self.home, self.config
+        host = config.host
         scratch = home / "tmp"
         return {
             "spark.master": "local[*]",
@@ -160,6 +161,17 @@ class SparkThrift(Service):
             "spark.hadoop.fs.s3a.buffer.dir": str(scratch / "s3a"),
             "spark.hadoop.fs.s3a.access.key": self.creds.s3_access_key,
             "spark.hadoop.fs.s3a.secret.key": self.creds.s3_secret_key,
+            # The server's own settings, for a Thrift server started inside another Spark
+            # application with them (the stream's, `python -m streaming --serve-thrift`):
+            # Spark hands `spark.hive.*` to Hive as `hive.*`.
+            **{
+                f"spark.{key}": value
+                for key, value in {
+                    "hive.server2.thrift.bind.host": host,
+                    "hive.server2.thrift.port": str(self.port),
+                    **HIVE_SERVER,
+                }.items()
+            },
             # On a standalone cluster's workers rather than in this process.
             **(application_settings(config, self.creds, self.jars) if config.spark_workers else {}),
         }
