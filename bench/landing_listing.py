@@ -13,9 +13,10 @@ one: `partition=<p>/<topic>+<p>+<offset>.json`, one line per object.
     .venv/bin/python bench/landing_listing.py                   # after `make up`
     .venv/bin/python bench/landing_listing.py --sizes 1000,10000
 
-Prints, per landing size: the file source's listing per trigger (Spark's `latestOffset`
-duration, median of its triggers), and the poll's with nothing new and with 100 new objects
-(median of its rounds). `--json PATH` writes the figures too.
+Prints, per landing size: the listing the file source makes at a trigger (the median of 3
+listings of the topic by Spark's file index, as FileStreamSource.fetchAllFiles lists it), and
+the poll's with nothing new and with 100 new objects (median of its rounds). `--json PATH`
+writes the figures too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +40,7 @@ TOPIC = "bench.listing"
 PARTITIONS = 4
 NEW_OBJECTS = 100
 POLL_ROUNDS = 9
-FILE_SOURCE_TRIGGERS = 5
+FILE_SOURCE_LISTINGS = 3
 UPLOAD_THREADS = 16
 
 
@@ -147,41 +147,26 @@ def spark_session(settings: Settings) -> Any:
     )
 
 
-def file_source_listing(spark: Any, bucket: str, checkpoints: Path) -> list[float]:
-    """Seconds Spark's file source spent finding new files (`latestOffset`) in each of a few
-    triggers over the whole topic, each trigger taking one object: each lists them all."""
-    stream = (
-        spark.readStream.schema("ind string")
-        .option("maxFilesPerTrigger", 1)
-        .json(f"s3a://{bucket}/{TOPICS_DIR}/{TOPIC}/")
-    )
-    query = (
-        stream.writeStream.format("noop")
-        .option("checkpointLocation", str(checkpoints / f"run-{time.time_ns()}"))
-        .trigger(processingTime="0 seconds")
-        .start()
-    )
-    try:
-        seen: dict[int, float] = {}
-        while len(seen) < FILE_SOURCE_TRIGGERS + 1:
-            if query.exception():
-                raise RuntimeError(str(query.exception()))
-            for progress in query.recentProgress:
-                latest = progress.get("durationMs", {}).get("latestOffset")
-                if latest is not None:
-                    seen[progress["batchId"]] = latest / 1000
-            time.sleep(0.2)
-    finally:
-        query.stop()
-    # The first trigger also starts the query (and reads the whole listing the first time).
-    return [seen[batch] for batch in sorted(seen)[1:]]
+def file_source_listing(spark: Any, bucket: str) -> list[float]:
+    """Seconds to list the topic as Spark's file source does at each trigger that has no
+    unread files left from an earlier listing (FileStreamSource.fetchAllFiles: an
+    InMemoryFileIndex over the path, every object under it), three times."""
+    path = f"s3a://{bucket}/{TOPICS_DIR}/{TOPIC}/"
+    seconds = []
+    for _ in range(FILE_SOURCE_LISTINGS):
+        started = time.perf_counter()
+        files = spark.read.schema("ind string").json(path).inputFiles()
+        seconds.append(time.perf_counter() - started)
+        if not files:
+            raise RuntimeError(f"Spark listed no objects under {path}")
+    return seconds
 
 
 def measure(
-    size: int, landing: Landing, poll: OffsetPoll, spark: Any, bucket: str, checkpoints: Path
+    size: int, landing: Landing, poll: OffsetPoll, spark: Any, bucket: str
 ) -> dict[str, float]:
     print(f"  file source at {size:,} objects ...", flush=True)
-    listing = file_source_listing(spark, bucket, checkpoints)
+    listing = file_source_listing(spark, bucket)
     poll.poll()  # up to date
     idle = [timed(poll.poll)[0] for _ in range(POLL_ROUNDS)]
     with_new = []
@@ -212,20 +197,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     spark.sparkContext.setLogLevel("WARN")
     results = []
     try:
-        with tempfile.TemporaryDirectory() as checkpoints:
-            for size in args.sizes:
-                missing = size - landing.count
-                if missing > 0:
-                    print(f"landing {missing:,} objects (to {size:,}) ...", flush=True)
-                    landing.add(missing, lambda done: print(f"  {done:,} landed", flush=True))
-                results.append(measure(size, landing, poll, spark, bucket, Path(checkpoints)))
-                row = results[-1]
-                print(
-                    f"{size:>9,} objects: file source lists {row['file_source_listing_s']:.3f} s"
-                    f" per trigger; poll {row['poll_idle_s']:.3f} s idle,"
-                    f" {row['poll_100_new_s']:.3f} s with {NEW_OBJECTS} new",
-                    flush=True,
-                )
+        for size in args.sizes:
+            missing = size - landing.count
+            if missing > 0:
+                print(f"landing {missing:,} objects (to {size:,}) ...", flush=True)
+                landing.add(missing, lambda done: print(f"  {done:,} landed", flush=True))
+            results.append(measure(size, landing, poll, spark, bucket))
+            row = results[-1]
+            print(
+                f"{size:>9,} objects: file source lists {row['file_source_listing_s']:.3f} s"
+                f" per trigger; poll {row['poll_idle_s']:.3f} s idle,"
+                f" {row['poll_100_new_s']:.3f} s with {NEW_OBJECTS} new",
+                flush=True,
+            )
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -25,7 +25,6 @@ from core.errors import FatalError, run_cli
 from core.progress import announced
 from core.settings import S3_CONNECTION, Settings
 from core.stopping import StopRequest
-from streaming.landing_source import NAME, LandingSource
 from streaming.micro_batch import BatchResult, run_batch
 from streaming.plan import Plan, compile_plan
 from streaming.session import serve_thrift, spark_session
@@ -144,6 +143,9 @@ def command(argv: list[str] | None = None) -> int:
         serve_thrift(spark)
     empty = state / "empty"
     empty.mkdir(parents=True, exist_ok=True)
+    # Imported here: pyspark takes seconds to import, and --help needs none of it.
+    from streaming.landing_source import NAME, LandingSource
+
     spark.dataSource.register(LandingSource)
     topics = {table.topic: f"{args.topic_prefix}.{table.topic}" for table in SOURCE_TABLES}
     keys = (

@@ -39,8 +39,14 @@ def run_batch(
     frames = []
     for table in plan.tables:
         paths = list(objects.get(table.name, ())) or [empty_folder]
+        # The file metadata as a column of the view: `_metadata` is hidden, and a view
+        # over the read would not show it to the compiled SQL.
         frame = (
-            spark.read.schema(table.json_schema).options(**plan.json_options).json(paths).cache()
+            spark.read.schema(table.json_schema)
+            .options(**plan.json_options)
+            .json(paths)
+            .select("*", "_metadata")
+            .cache()
         )
         frame.createOrReplaceTempView(BATCH_PREFIX + table.name)
         frames.append(frame)

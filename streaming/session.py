@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,21 @@ def spark_session(properties: Path) -> Any:
     # PySpark starts its JVM through spark-submit: the file's settings apply from its start
     # (class path, driver options), as they do to the stack's Thrift server.
     os.environ["PYSPARK_SUBMIT_ARGS"] = f"--properties-file {properties} pyspark-shell"
+    # Spark's Python workers (the landing source's among them) import this project: this
+    # interpreter, not the first `python3` on the PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return SparkSession.builder.appName(APP_NAME).enableHiveSupport().getOrCreate()
 
 
 def serve_thrift(spark: Any) -> None:
     """HiveServer2 on the session's context, with the `hive.server2.*` settings the
     properties file gives as `spark.hive.server2.*` (host, port, authentication)."""
-    server = spark._jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2
+    jvm = spark._jvm
+    # As `--hiveconf` does for the server's own main: some of Hive's parts (the password
+    # provider's loader, for one) read a fresh HiveConf, which sees system properties only.
+    for key, value in spark.sparkContext.getConf().getAll():
+        if key.startswith("spark.hive."):
+            jvm.java.lang.System.setProperty(key.removeprefix("spark."), value)
+    server = jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2
     server.startWithContext(spark._jsparkSession.sqlContext())
     log.info("Thrift server started in the stream's JVM")
