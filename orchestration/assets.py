@@ -81,7 +81,6 @@ DBT_OP = "dbt_models"
 
 
 class BuildConfig(Config):  # type: ignore[misc]
-    unit_tests: bool = False  # dbt's unit tests (CI's and the daily build's, not every run's)
     # While rows still arrive, a rule between tables is checked a build after the rows it
     # holds were staged (dbt's var `continuous`, macros/test_scope.sql); a build after every
     # record landed (the whole pipeline once, the last build of `make live`) checks them all.
@@ -221,11 +220,13 @@ def failure_text(target: Path) -> tuple[str, bool]:
 
 
 def build_args(config: BuildConfig) -> list[str]:
-    """The dbt command of a build run with this config."""
-    args = ["build", "--vars", json.dumps({"continuous": config.continuous})]
-    if not config.unit_tests:
-        args += ["--exclude-resource-type", "unit_test"]
-    return args
+    """The dbt command of a build run with this config. Without dbt's unit tests: they test
+    the project's SQL, not the data, so they run in CI and development (as dbt advises),
+    not in the orchestrator's builds."""
+    return [
+        *("build", "--vars", json.dumps({"continuous": config.continuous})),
+        *("--exclude-resource-type", "unit_test"),
+    ]
 
 
 def build_dbt_assets(manifest: Path) -> Any:

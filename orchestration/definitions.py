@@ -70,9 +70,8 @@ def build_definitions(settings: Settings, pipeline: Pipeline | None = None) -> D
     full_build = define_asset_job(
         "full_build",
         selection=AssetSelection.assets(dbt_models, report),
-        description="`dbt build` of every model with every test (unit tests too), then the "
-        "report: the daily check that what the incremental builds made is right.",
-        config={"ops": {dbt_models.op.name: {"config": {"unit_tests": True}}}},
+        description="`dbt build` of every model with every data test, then the report: the "
+        "daily check that what the incremental builds made is right.",
         tags={**tags, BUILD_TAG: "full"},
     )
     incremental = define_asset_job(

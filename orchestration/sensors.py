@@ -84,7 +84,7 @@ class Cursor:
 @dataclass(frozen=True)
 class Decision:
     topics: frozenset[str]  # suffixes whose models to build; empty: no run
-    seeds: bool  # build the seeds too
+    whole: bool  # build the seeds and the marts' views too (the first build, after a failure)
     reason: str
     cursor: Cursor
 
@@ -167,8 +167,11 @@ def fed_models(report: AssetKey) -> AssetSelection:
 
 def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
     models = fed_models(report)
-    # The reference data the models read: built on a sensor's first build, and after a failure.
+    # Built on a sensor's first build and after a failure, not on every build: the reference
+    # data the models read, and the marts, views over the enriched model that are current
+    # whenever it is (dbt_project.yml).
     seeds = AssetSelection.groups("seeds")
+    views = AssetSelection.groups("marts")
 
     @sensor(
         name=SENSOR_NAME,
@@ -177,7 +180,8 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
         target=models | seeds,
         description="Builds the models that newly landed objects feed (incremental), one "
         "build at a time. The first build waits for every topic, then builds all of it with "
-        "the seeds; after a failed build the next builds everything again.",
+        "the seeds and the marts' views; after a failed build the next builds everything "
+        "again.",
     )
     def landed_objects(context: SensorEvaluationContext, pipeline: Pipeline) -> Any:
         settings = pipeline.settings()
@@ -217,8 +221,7 @@ def build_sensor(report: AssetKey, interval: int) -> SensorDefinition:
         graph = context.repository_def.asset_graph
         fed = AssetSelection.assets(*(landing_key(s) for s in decision.topics))
         chosen = fed.downstream(include_self=False) & models
-        if decision.seeds:
-            chosen = chosen | seeds
+        chosen = chosen | seeds if decision.whole else chosen - views
         selection = sorted(chosen.resolve(graph), key=lambda key: key.to_user_string())
         # A rebuild after a failure may see the same objects: its key names the failed run.
         after = f" after {last_id}" if state is LastRun.FAILED else ""

@@ -239,9 +239,25 @@ def test_an_ordering_that_is_not_a_list_of_columns_is_refused(manifest):
         questions(tampered)
 
 
+def mart_materializations(manifest: dict) -> set[str]:
+    return {
+        node["config"]["materialized"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
+
+
+def test_the_marts_are_views_where_spark_serves_them(manifest):
+    """Current whenever the enriched model is, at no cost per run (dbt_project.yml)."""
+    assert mart_materializations(manifest) == {"view"}
+
+
 def test_databricks_target_parses_and_compiles(settings, tmp_path):
     env = {"DBT_PROFILES_DIR": settings.require("DBT_PROFILES_DIR"), **DATABRICKS_PLACEHOLDERS}
     dbt("parse", "--target", "databricks", env=env, target_path=tmp_path)
+    # Databricks keeps them current itself, from the tables' changes.
+    parsed = json.loads((tmp_path / "manifest.json").read_text())
+    assert mart_materializations(parsed) == {"materialized_view"}
     # Incremental models ask the warehouse whether they exist as they compile: only the marts
     # compile without one.
     output = dbt(

@@ -18,7 +18,7 @@ from thrift.transport.TTransport import TTransportException
 from core.catalogue import POSTS
 from core.errors import TransientError
 from orchestration.sensors import BUILD_TAG, SCOPE_TAG
-from standins.live.cycle import ENRICHED_MODEL, Cycle
+from standins.live.cycle import ENRICHED_MODEL, Cycle, marts_current
 
 ENRICHED_KEY = ("intermediate", ENRICHED_MODEL)
 # A restart of the Thrift server takes about 10 s here; a build waits for it the same way.
@@ -110,7 +110,7 @@ class RunWatcher:
             failed.append(f"run {run.run_id[:8]} ({run.status.value.lower()})")
         since = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         until = datetime.fromtimestamp(ended, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        marts_done = max(marts) if marts and run.status is DagsterRunStatus.SUCCESS else None
+        marts_done = marts_current(run.status is DagsterRunStatus.SUCCESS, enriched_done, marts)
         return Cycle(
             number=number,
             started=started,

@@ -19,8 +19,8 @@ def continuous(args: list[str]) -> bool:
 def test_a_build_is_continuous_unless_its_run_says_every_record_landed():
     assert continuous(build_args(BuildConfig())) is True
     assert continuous(build_args(BuildConfig(continuous=False))) is False
+    # dbt's unit tests run in CI and development (tests/test_pipeline_end_to_end.py).
     assert build_args(BuildConfig())[-2:] == ["--exclude-resource-type", "unit_test"]
-    assert "unit_test" not in build_args(BuildConfig(unit_tests=True))
 
 
 def test_the_whole_pipeline_once_checks_every_row_and_the_sensors_builds_do_not():

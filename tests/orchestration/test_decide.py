@@ -24,7 +24,7 @@ def test_new_objects_build_the_topics_they_belong_to():
     newest = {PIN0: key(PIN0, 0), GEO1: key(GEO1, 500)}
     decision = decide(newest, cursor, LastRun.SUCCEEDED)
     assert decision.topics == {"geo"}
-    assert not decision.seeds
+    assert not decision.whole
     assert decision.cursor == seen(newest)
 
 
@@ -45,14 +45,14 @@ def test_nothing_new_runs_nothing():
 def test_the_first_build_waits_for_every_topic_then_builds_all_with_the_seeds():
     # A geolocation's test reads the pins: it cannot run before stg_pinterest__pins exists.
     early = decide({PIN0: key(PIN0, 0)}, Cursor(SCOPE), LastRun.NONE)
-    assert early.topics == frozenset() and not early.seeds
+    assert early.topics == frozenset() and not early.whole
     assert early.reason == "the first build waits for a first object in geo, user"
     user0 = "topics/pinterest.user/partition=0/"
     first = decide({GEO1: key(GEO1, 0), user0: key(user0, 0)}, early.cursor, LastRun.NONE)
-    assert first.topics == {"pin", "geo", "user"} and first.seeds
+    assert first.topics == {"pin", "geo", "user"} and first.whole
     assert first.cursor.objects == {PIN0: key(PIN0, 0), GEO1: key(GEO1, 0), user0: key(user0, 0)}
     second = decide({PIN0: key(PIN0, 9)}, first.cursor, LastRun.SUCCEEDED)
-    assert second.topics == {"pin"} and not second.seeds
+    assert second.topics == {"pin"} and not second.whole
 
 
 def test_an_empty_first_tick_keeps_the_seeds_for_the_first_build():
@@ -80,5 +80,5 @@ def test_after_a_failed_build_everything_is_built_again():
     cursor = seen({PIN0: key(PIN0, 3)})
     decision = decide(dict(cursor.objects), cursor, LastRun.FAILED)
     assert decision.topics == {"pin", "geo", "user"}
-    assert decision.seeds
+    assert decision.whole
     assert decision.reason == "the last build failed"

@@ -107,6 +107,8 @@ def test_new_geo_objects_build_what_geo_feeds_and_nothing_else(lane_env):
         assert "stg_pinterest__geolocations" in names(request.asset_selection)
         assert not {"stg_pinterest__pins", "stg_pinterest__users"} & names(request.asset_selection)
         assert "missing_value_markers" not in names(request.asset_selection)
+        # The marts are views over the enriched model: current without a build of their own.
+        assert not set(MARTS) & names(request.asset_selection)
 
 
 def test_the_report_follows_the_models_its_exposure_reads(lane_env):

@@ -36,7 +36,7 @@ def chromium_page(width: int = 1400, height: int = 900) -> Iterator[tuple[Any, l
     """A page in headless Chromium, and the list of every URL it requested that is not on
     127.0.0.1 (those requests are refused, as they would fail offline)."""
     executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is not installed: run `make install`"
+    assert executable, "Debian's chromium is not installed: run `make browser`"
     outside: list[str] = []
 
     def only_loopback(route: Any) -> None:

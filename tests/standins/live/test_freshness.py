@@ -1,5 +1,5 @@
 """Freshness bookkeeping without services: commit times from the clock's reads, latencies per
-post counted once, marts credited only by a build whose marts all succeeded."""
+post counted once, marts credited by a successful build that wrote the enriched model."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import pytest
 
 from standins.live.clock import CommitClock
-from standins.live.cycle import Cycle
+from standins.live.cycle import Cycle, marts_current
 from standins.live.freshness import Freshness, Summary, percentile
 
 
@@ -82,3 +82,12 @@ def test_percentiles_are_nearest_rank():
     assert percentile(values, 0.95) == 95.0
     assert percentile([7.0], 0.95) == 7.0
     assert Summary.of([]) is None
+
+
+def test_posts_are_in_the_marts_when_a_successful_build_wrote_the_enriched_model():
+    # The marts are views: a build that leaves them out has its posts in them at once.
+    assert marts_current(True, 12.0, []) == 12.0
+    # A first build creates the views after the enriched model: its posts wait for the last.
+    assert marts_current(True, 12.0, [13.0, 15.0]) == 15.0
+    assert marts_current(False, 12.0, []) is None
+    assert marts_current(True, None, [13.0]) is None
