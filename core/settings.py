@@ -54,6 +54,7 @@ VARIABLES: dict[str, str] = {
     "DBT_SCHEMA": "dbt target schema (models in <schema>_staging, _marts, ...)",
     "STREAM_TRIGGER_SECONDS": "how often the stream looks for new objects",
     "STREAM_MAX_OBJECTS": "objects per micro-batch of the stream at most",
+    "STREAM_MODEL_THREADS": "models the stream merges at the same time",
     "STREAM_SPARK_PROPERTIES": "Spark properties file of the stream (default: the stack's)",
     "STREAM_CHECKPOINT": "the stream's checkpoint folder",
     "PINTEREST_SENSOR_INTERVAL": "seconds between the landing sensor's looks at S3",

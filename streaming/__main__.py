@@ -66,6 +66,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         type=positive_int,
     )
     option(
+        "--model-threads",
+        "STREAM_MODEL_THREADS",
+        "models merged at the same time, each once those it reads are (1: one at a time)",
+        default=4,
+        type=positive_int,
+    )
+    option(
         "--spark-properties",
         "STREAM_SPARK_PROPERTIES",
         "Spark properties file of the application (metastore, warehouse, S3)",
@@ -102,8 +109,9 @@ def held_offsets(spark: Any, plan: Plan) -> dict[str, dict[str, int]]:
 class Batches:
     """The query's foreachBatch: one micro-batch of object keys at a time."""
 
-    def __init__(self, plan: Plan, bucket: str, empty_folder: Path) -> None:
+    def __init__(self, plan: Plan, bucket: str, empty_folder: Path, threads: int) -> None:
         self.plan, self.bucket, self.empty_folder = plan, bucket, empty_folder
+        self.threads = threads
         self.batches = self.objects = 0
         self.seconds = 0.0
 
@@ -113,7 +121,9 @@ class Batches:
             objects.setdefault(table, []).append(f"s3a://{self.bucket}/{key}")
         if not objects:
             return
-        result = run_batch(keys.sparkSession, self.plan, objects, str(self.empty_folder))
+        result = run_batch(
+            keys.sparkSession, self.plan, objects, str(self.empty_folder), self.threads
+        )
         self._report(batch_id, result)
 
     def _report(self, batch_id: int, result: BatchResult) -> None:
@@ -157,7 +167,7 @@ def command(argv: list[str] | None = None) -> int:
         .option("max_objects", str(args.max_objects))
         .load()
     )
-    batches = Batches(plan, args.bucket, empty)
+    batches = Batches(plan, args.bucket, empty, args.model_threads)
     query = (
         keys.writeStream.foreachBatch(batches)
         .option("checkpointLocation", args.checkpoint)

@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from streaming.plan import BATCH_PREFIX, Plan
+from streaming.plan import BATCH_PREFIX, HotPathModel, Plan
 
 log = logging.getLogger(__name__)
-ROWS_VIEW = "hot_path_rows"
+# The rows a model's SQL gives, before its merge: `<prefix><model>`.
+ROWS_PREFIX = "hot_path_rows_"
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,15 @@ class BatchResult:
 
 
 def run_batch(
-    spark: Any, plan: Plan, objects: Mapping[str, Sequence[str]], empty_folder: str
+    spark: Any,
+    plan: Plan,
+    objects: Mapping[str, Sequence[str]],
+    empty_folder: str,
+    threads: int = 1,
 ) -> BatchResult:
-    """Merge the objects (source table -> object URLs) into the hot path's tables.
-    `empty_folder` holds no object: a table with none new reads it, as no lines."""
+    """Merge the objects (source table -> object URLs) into the hot path's tables, up to
+    `threads` models at a time, each once those it reads are merged. `empty_folder` holds no
+    object: a table with none new reads it, as no lines."""
     started = time.monotonic()
     frames = []
     for table in plan.tables:
@@ -51,20 +58,8 @@ def run_batch(
         frame.createOrReplaceTempView(BATCH_PREFIX + table.name)
         frames.append(frame)
     new = {name for name, urls in objects.items() if urls}
-    timings: dict[str, float] = {}
     try:
-        for model in plan.models:
-            if not model.reads & new:
-                continue
-            began = time.monotonic()
-            spark.sql(model.sql).createOrReplaceTempView(ROWS_VIEW)
-            key = model.unique_key
-            spark.sql(
-                f"merge into {model.relation} as held using {ROWS_VIEW} as batch"
-                f" on held.{key} = batch.{key}"
-                " when matched then update set * when not matched then insert *"
-            )
-            timings[model.name] = time.monotonic() - began
+        timings = _merge_all(spark, [m for m in plan.models if m.reads & new], threads)
     finally:
         for frame in frames:
             frame.unpersist()
@@ -73,3 +68,35 @@ def run_batch(
         models=timings,
         seconds=time.monotonic() - started,
     )
+
+
+def _merge_all(spark: Any, models: list[HotPathModel], threads: int) -> dict[str, float]:
+    """Run the models, each as soon as the models it reads are merged; seconds per model.
+    Much of a merge waits on the driver (planning, Delta's log, the commit), so models that
+    do not read each other (staging's three and the audit) overlap well even on few cores."""
+    running = {model.name for model in models}
+    pending = list(models)
+    timings: dict[str, float] = {}
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hot-path") as pool:
+        started: dict[Future[float], HotPathModel] = {}
+        while pending or started:
+            for model in [m for m in pending if not (m.after & running) - timings.keys()]:
+                pending.remove(model)
+                started[pool.submit(_merge, spark, model)] = model
+            done, _ = wait(started, return_when=FIRST_COMPLETED)
+            for future in done:
+                timings[started.pop(future).name] = future.result()
+    return timings
+
+
+def _merge(spark: Any, model: HotPathModel) -> float:
+    began = time.monotonic()
+    rows = ROWS_PREFIX + model.name
+    spark.sql(model.sql).createOrReplaceTempView(rows)
+    key = model.unique_key
+    spark.sql(
+        f"merge into {model.relation} as held using {rows} as batch"
+        f" on held.{key} = batch.{key}"
+        " when matched then update set * when not matched then insert *"
+    )
+    return time.monotonic() - began

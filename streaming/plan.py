@@ -37,6 +37,7 @@ class HotPathModel:
     sql: str
     # The source tables upstream of it: a micro-batch with no object of any runs it not.
     reads: frozenset[str]
+    after: frozenset[str]  # the hot-path models it reads: merged before it runs
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,11 @@ def read_plan(manifest: dict[str, Any]) -> Plan:
                 reads=frozenset(
                     sources[upstream]["name"] for upstream in _upstream_sources(unique_id, nodes)
                 ),
+                after=frozenset(
+                    tagged[upstream]["name"]
+                    for upstream in _upstream(unique_id, nodes)
+                    if upstream in tagged
+                ),
             )
         )
     return Plan(json_options=options, tables=tables, models=tuple(models))
@@ -133,16 +139,21 @@ def _identifier(text: Any, model: str) -> str:
     return text
 
 
-def _upstream_sources(unique_id: str, nodes: dict[str, Any]) -> set[str]:
+def _upstream(unique_id: str, nodes: dict[str, Any]) -> set[str]:
+    """Every node and source the node reads, directly or through others."""
     found: set[str] = set()
     pending = [unique_id]
     while pending:
         for upstream in nodes[pending.pop()].get("depends_on", {}).get("nodes", []):
-            if upstream.startswith("source."):
+            if upstream not in found:
                 found.add(upstream)
-            elif upstream in nodes:
-                pending.append(upstream)
+                if upstream in nodes:
+                    pending.append(upstream)
     return found
+
+
+def _upstream_sources(unique_id: str, nodes: dict[str, Any]) -> set[str]:
+    return {upstream for upstream in _upstream(unique_id, nodes) if upstream.startswith("source.")}
 
 
 def _dependencies_first(tagged: dict[str, Any]) -> list[str]:

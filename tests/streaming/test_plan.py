@@ -28,6 +28,14 @@ def test_the_hot_path_is_staging_the_landings_audit_and_the_enriched_posts(plan)
     assert all(names.index(table.staging_model) < names.index(ENRICHED) for table in SOURCE_TABLES)
 
 
+def test_each_model_waits_for_the_hot_path_models_it_reads_and_no_other(plan):
+    models = {model.name: model for model in plan.models}
+    assert models[ENRICHED].after == {table.staging_model for table in SOURCE_TABLES}
+    for table in SOURCE_TABLES:
+        assert models[table.staging_model].after == frozenset()
+    assert models[LANDED_OBJECTS_MODEL].after == frozenset()
+
+
 def test_each_staging_model_reads_its_micro_batch_and_not_the_landing(plan):
     models = {model.name: model for model in plan.models}
     for table in SOURCE_TABLES:
