@@ -55,6 +55,7 @@ VARIABLES: dict[str, str] = {
     "STREAM_TRIGGER_SECONDS": "how often the stream looks for new objects",
     "STREAM_MAX_OBJECTS": "objects per micro-batch of the stream at most",
     "STREAM_MODEL_THREADS": "models the stream merges at the same time",
+    "STREAM_COMPACT_EVERY": "micro-batches writing a table between compactions of it",
     "STREAM_SPARK_PROPERTIES": "Spark properties file of the stream (default: the stack's)",
     "STREAM_CHECKPOINT": "the stream's checkpoint folder",
     "PINTEREST_SENSOR_INTERVAL": "seconds between the landing sensor's looks at S3",

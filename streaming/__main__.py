@@ -25,7 +25,8 @@ from core.errors import FatalError, run_cli
 from core.progress import announced
 from core.settings import S3_CONNECTION, Settings
 from core.stopping import StopRequest
-from streaming.micro_batch import BatchResult, run_batch
+from streaming.compaction import Compactor, compact
+from streaming.micro_batch import BatchResult, configure, run_batch
 from streaming.plan import Plan, compile_plan
 from streaming.session import serve_thrift, spark_session
 
@@ -73,6 +74,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         type=positive_int,
     )
     option(
+        "--compact-every",
+        "STREAM_COMPACT_EVERY",
+        "compact a table's small files after this many micro-batches wrote it",
+        default=30,
+        type=positive_int,
+    )
+    option(
         "--spark-properties",
         "STREAM_SPARK_PROPERTIES",
         "Spark properties file of the application (metastore, warehouse, S3)",
@@ -109,9 +117,11 @@ def held_offsets(spark: Any, plan: Plan) -> dict[str, dict[str, int]]:
 class Batches:
     """The query's foreachBatch: one micro-batch of object keys at a time."""
 
-    def __init__(self, plan: Plan, bucket: str, empty_folder: Path, threads: int) -> None:
+    def __init__(
+        self, plan: Plan, bucket: str, empty_folder: Path, threads: int, compactor: Compactor
+    ) -> None:
         self.plan, self.bucket, self.empty_folder = plan, bucket, empty_folder
-        self.threads = threads
+        self.threads, self.compactor = threads, compactor
         self.batches = self.objects = 0
         self.seconds = 0.0
 
@@ -121,19 +131,30 @@ class Batches:
             objects.setdefault(table, []).append(f"s3a://{self.bucket}/{key}")
         if not objects:
             return
-        result = run_batch(
-            keys.sparkSession, self.plan, objects, str(self.empty_folder), self.threads
+        spark = keys.sparkSession
+        result = run_batch(spark, self.plan, objects, str(self.empty_folder), self.threads)
+        due = self.compactor.due(m for m in self.plan.models if m.name in result.models)
+        compacted = (
+            f"; compacted {', '.join(m.name for m in due)} in {compact(spark, due):.1f} s"
+            if due
+            else ""
         )
-        self._report(batch_id, result)
+        self._report(batch_id, result, compacted)
 
-    def _report(self, batch_id: int, result: BatchResult) -> None:
+    def _report(self, batch_id: int, result: BatchResult, compacted: str) -> None:
         self.batches += 1
         self.objects += sum(result.objects.values())
         self.seconds += result.seconds
         found = ", ".join(f"{table} {count}" for table, count in sorted(result.objects.items()))
         models = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.models.items())
+        current = (
+            f"; marts current after {result.marts_current:.1f} s"
+            if result.marts_current is not None
+            else ""
+        )
         print(
-            f"batch {batch_id}: {found} objects merged in {result.seconds:.1f} s ({models})",
+            f"batch {batch_id}: {found} objects merged in {result.seconds:.1f} s ({models})"
+            f"{current}{compacted}",
             flush=True,
         )
 
@@ -149,6 +170,7 @@ def command(argv: list[str] | None = None) -> int:
     with announced("starting Spark"):
         spark = spark_session(Path(args.spark_properties))
     spark.sparkContext.setLogLevel("WARN")
+    configure(spark)
     if args.serve_thrift:
         serve_thrift(spark)
     empty = state / "empty"
@@ -167,7 +189,7 @@ def command(argv: list[str] | None = None) -> int:
         .option("max_objects", str(args.max_objects))
         .load()
     )
-    batches = Batches(plan, args.bucket, empty, args.model_threads)
+    batches = Batches(plan, args.bucket, empty, args.model_threads, Compactor(args.compact_every))
     query = (
         keys.writeStream.foreachBatch(batches)
         .option("checkpointLocation", args.checkpoint)

@@ -18,6 +18,7 @@ from core.settings import Settings
 from warehouse.dbt_project import DBT
 
 TAG = "hot_path"
+MARTS = "marts"  # the models folder of the marts
 # The stream's temporary views of a micro-batch's objects: `<prefix><source table>`.
 BATCH_PREFIX = "hot_path_batch_"
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -38,6 +39,9 @@ class HotPathModel:
     # The source tables upstream of it: a micro-batch with no object of any runs it not.
     reads: frozenset[str]
     after: frozenset[str]  # the hot-path models it reads: merged before it runs
+    # A mart reads it (through others or not): the posts are in the marts once every such
+    # model merged, and the others wait for them.
+    feeds_marts: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,13 @@ def read_plan(manifest: dict[str, Any]) -> Plan:
         for unique_id, node in nodes.items()
         if node["resource_type"] == "model" and TAG in node["tags"]
     }
+    feeding = set().union(
+        *(
+            _upstream(unique_id, nodes)
+            for unique_id, node in nodes.items()
+            if node["resource_type"] == "model" and node["fqn"][1] == MARTS
+        )
+    )
     models = []
     for unique_id in _dependencies_first(tagged):
         node = tagged[unique_id]
@@ -117,6 +128,7 @@ def read_plan(manifest: dict[str, Any]) -> Plan:
                     for upstream in _upstream(unique_id, nodes)
                     if upstream in tagged
                 ),
+                feeds_marts=unique_id in feeding,
             )
         )
     return Plan(json_options=options, tables=tables, models=tuple(models))

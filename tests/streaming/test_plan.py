@@ -36,6 +36,11 @@ def test_each_model_waits_for_the_hot_path_models_it_reads_and_no_other(plan):
     assert models[LANDED_OBJECTS_MODEL].after == frozenset()
 
 
+def test_the_models_the_marts_read_are_marked_and_the_audit_is_not(plan):
+    feeding = {model.name for model in plan.models if model.feeds_marts}
+    assert feeding == {table.staging_model for table in SOURCE_TABLES} | {ENRICHED}
+
+
 def test_each_staging_model_reads_its_micro_batch_and_not_the_landing(plan):
     models = {model.name: model for model in plan.models}
     for table in SOURCE_TABLES:
