@@ -168,8 +168,7 @@ class _Worker:
         retry: Backoff | None = None
         while not self.control.stopping:
             try:
-                with self._connect(engine) as connection:
-                    self._send_new_rows(connection)
+                self._read_once(engine)
             except _Lost as lost:
                 assert follow is not None
                 retry = retry or Backoff(RETRY_FIRST_S, RETRY_CAP_S, follow.reconnect_for)
@@ -190,6 +189,17 @@ class _Worker:
             if follow is None:
                 return
             self._idle(follow.interval)
+
+    def _read_once(self, engine: sa.Engine) -> None:
+        try:
+            with self._connect(engine) as connection:
+                self._send_new_rows(connection)
+        except sa.exc.DBAPIError as exc:
+            # Closing a connection the server dropped mid-read fails too (SQLAlchemy's
+            # rollback on close), after the read's own failure: as much a loss that may pass.
+            if self.job.follow is not None and may_pass(exc):
+                raise _Lost(exc) from exc
+            raise
 
     def _connect(self, engine: sa.Engine) -> sa.Connection:
         try:
