@@ -31,7 +31,7 @@ import time
 import uuid
 from pathlib import Path
 
-from core.catalogue import SOURCE_TABLES
+from core.catalogue import ENRICHED_MODEL, SOURCE_TABLES
 from core.paths import project_root
 from core.settings import Settings
 from standins.stack.lifecycle import Stack
@@ -195,7 +195,7 @@ def held_rows() -> dict[str, list[int]]:
     counts = {}
     for schema, table in [
         *((f"{name}_staging", table.staging_model) for table in SOURCE_TABLES),
-        (f"{name}_intermediate", "int_pinterest__posts_enriched"),
+        (f"{name}_intermediate", ENRICHED_MODEL),
     ]:
         cursor.execute(f"select count(*), count(distinct ind) from `{schema}`.`{table}`")  # noqa: S608
         counts[table] = list(cursor.fetchone())

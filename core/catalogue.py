@@ -14,6 +14,8 @@ DEFAULT_SCHEMA = "pinterest"
 AUDIT_MODEL = "audit_pinterest__source_tables"
 # The landing's audit, one row per landed object: what staging has read of each partition.
 LANDED_OBJECTS_MODEL = "audit_pinterest__landed_objects"
+# Every post with its geolocation and user: the model the marts read.
+ENRICHED_MODEL = "int_pinterest__posts_enriched"
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ENRICHED_MODEL = "int_pinterest__posts_enriched"
-
 
 @dataclass(frozen=True)
 class Cycle:

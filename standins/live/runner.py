@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pyhive import hive
 
+from core.catalogue import ENRICHED_MODEL
 from core.errors import PipelineError, UserError
 from core.settings import Settings
 from core.stopping import StopRequest
@@ -137,7 +138,7 @@ def run(given: Settings, args: argparse.Namespace) -> int:
     enriched, marts = Summary.of(freshness.enriched), Summary.of(freshness.marts)
     print(
         f"live: {len(cycles)} builds, {len(freshness.enriched):,} new posts measured; "
-        f"freshness in {ENRICHED}: {enriched or 'none measured'}; "
+        f"freshness in {ENRICHED_MODEL}: {enriched or 'none measured'}; "
         f"in every mart: {marts or 'none measured'}; figures in {config.output}"
     )
     if error is not None:
@@ -199,9 +200,6 @@ def last_build(stack: Stack, watcher: RunWatcher) -> list[Cycle]:
         time.sleep(1.0)
         cycles += watcher.finished()
     return cycles
-
-
-ENRICHED = "int_pinterest__posts_enriched"
 
 
 def reason(error: BaseException) -> str:
@@ -278,10 +276,10 @@ def report_cycle(cycle: Cycle, freshness: Freshness, clock: CommitClock) -> Cycl
         f"build {cycle.number}: {cycle.seconds:.1f} s",
         f"source at key {clock.last_key}",
         f"{cycle.staged:,} posts staged",
-        f"{len(cycle.entered):,} entered {ENRICHED}",
+        f"{len(cycle.entered):,} entered {ENRICHED_MODEL}",
     ]
     if enriched:
-        parts.append(f"fresh in {ENRICHED}: {Summary.of(enriched)}")
+        parts.append(f"fresh in {ENRICHED_MODEL}: {Summary.of(enriched)}")
     if marts:
         parts.append(f"in every mart: {Summary.of(marts)}")
     if cycle.failed:
@@ -307,10 +305,10 @@ def write_report(
             for cycle in cycles
         ],
         "freshness_seconds": {
-            ENRICHED: asdict(enriched) if enriched else None,
+            ENRICHED_MODEL: asdict(enriched) if enriched else None,
             "every_mart": asdict(marts) if marts else None,
         },
-        "latencies_seconds": {ENRICHED: freshness.enriched, "every_mart": freshness.marts},
+        "latencies_seconds": {ENRICHED_MODEL: freshness.enriched, "every_mart": freshness.marts},
         "committed_and_enriched_at": [[round(c, 3), round(e, 3)] for c, e in freshness.timeline],
     }
     config.output.parent.mkdir(parents=True, exist_ok=True)

@@ -15,10 +15,10 @@ from typing import Any
 from pyhive import hive
 from thrift.transport.TTransport import TTransportException
 
-from core.catalogue import POSTS
+from core.catalogue import ENRICHED_MODEL, POSTS
 from core.errors import TransientError
 from orchestration.sensors import BUILD_TAG, SCOPE_TAG
-from standins.live.cycle import ENRICHED_MODEL, Cycle, marts_current
+from standins.live.cycle import Cycle, marts_current
 
 ENRICHED_KEY = ("intermediate", ENRICHED_MODEL)
 # A restart of the Thrift server takes about 10 s here; a build waits for it the same way.
